@@ -1,0 +1,12 @@
+/** The engine's public surface. */
+export { MusicgenEngine, type EngineOptions, type GenerateHooks, type GenerateResult, type GeneratedTake, type GenerateTimings } from './engine';
+export type { GenerateRequest, ResolvedRequest } from './request';
+export type { Codes } from './delay-pattern';
+export type { PlanarAudio } from './codec';
+export type { SamplingSettings } from './sampler';
+export type { StepProgress } from './generate';
+export type { ModelSpec } from './config';
+export { EngineError, CancelledError, isCancelled, type EngineErrorCode } from './errors';
+export { DEVICES, type Device, type DeviceChoice } from './providers';
+export { MODEL_VARIANTS, installedVariants, type ModelVariant } from './model-files';
+export { MAX_SEED, randomSeed } from './rng';

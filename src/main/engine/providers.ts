@@ -1,0 +1,103 @@
+/**
+ * Execution-provider choice. `auto` tries the GPU providers this platform and this install of
+ * onnxruntime-node can offer, in order of speed, and falls back to CPU, recording why each one
+ * was skipped so the user can see which device runs and what to install for a faster one.
+ */
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import * as ort from 'onnxruntime-node';
+import { EngineError } from './errors';
+
+export const DEVICES = ['auto', 'cpu', 'webgpu', 'cuda', 'dml', 'coreml'] as const;
+export type DeviceChoice = (typeof DEVICES)[number];
+export type Device = Exclude<DeviceChoice, 'auto'>;
+
+const AUTO_ORDER: Record<string, Device[]> = {
+  linux: ['cuda', 'cpu'],
+  win32: ['cuda', 'dml', 'cpu'],
+  darwin: ['coreml', 'cpu'],
+};
+
+const PROVIDER_LIBRARY: Partial<Record<Device, string>> = {
+  cuda: process.platform === 'win32' ? 'onnxruntime_providers_cuda.dll' : 'libonnxruntime_providers_cuda.so',
+};
+
+function bindingDir(): string {
+  const entry = createRequire(import.meta.url).resolve('onnxruntime-node');
+  return join(dirname(entry), '..', 'bin', 'napi-v6', process.platform, process.arch);
+}
+
+/** Why a device cannot run here, or undefined when it can be tried. */
+export function unavailableReason(device: Device): string | undefined {
+  if (device === 'cpu') return undefined;
+  const listed = ort.listSupportedBackends().find((b) => b.name === device);
+  if (!listed) return `onnxruntime-node ${ort.env.versions.node} has no ${device} provider on ${process.platform}-${process.arch}`;
+  if (listed.bundled) return undefined;
+  const library = PROVIDER_LIBRARY[device];
+  if (library && existsSync(join(bindingDir(), library))) return undefined;
+  return `the ${device} provider is not installed (run: ONNXRUNTIME_NODE_INSTALL=cuda12 npm rebuild onnxruntime-node, on a machine with internet and CUDA 12)`;
+}
+
+export interface SessionChoice {
+  session: ort.InferenceSession;
+  device: Device;
+  /** Human-readable: which device runs and why the faster ones were not used. */
+  reason: string;
+}
+
+export interface SessionSettings {
+  threads?: number;
+}
+
+function options(device: Device, settings: SessionSettings): ort.InferenceSession.SessionOptions {
+  return {
+    executionProviders: [device],
+    graphOptimizationLevel: 'all',
+    intraOpNumThreads: settings.threads ?? 0,
+    logSeverityLevel: 3,
+  };
+}
+
+export async function openSession(path: string, device: Device, settings: SessionSettings = {}): Promise<ort.InferenceSession> {
+  try {
+    return await ort.InferenceSession.create(path, options(device, settings));
+  } catch (error) {
+    const detail = (error as Error).message.split('\n')[0];
+    if (/protobuf|parse|load model|invalid model|Failed to load/i.test(detail) || device === 'cpu') {
+      throw new EngineError(
+        'model-file-corrupt',
+        `${path} could not be loaded: it looks truncated or corrupt (${detail}). Run "continuo models verify" or download the model again.`,
+        path,
+        { cause: error },
+      );
+    }
+    throw new EngineError('provider-unavailable', `The ${device} provider could not open ${path}: ${detail}`, path, { cause: error });
+  }
+}
+
+/** Opens `path` on the requested device; with `auto`, on the first device that works. */
+export async function openSessionOnBestDevice(path: string, choice: DeviceChoice, settings: SessionSettings = {}): Promise<SessionChoice> {
+  if (choice !== 'auto') {
+    const why = unavailableReason(choice);
+    if (why) throw new EngineError('provider-unavailable', `Cannot use device "${choice}": ${why}. Use --device auto or cpu.`);
+    return { session: await openSession(path, choice, settings), device: choice, reason: `${choice} (requested)` };
+  }
+  const skipped: string[] = [];
+  for (const device of AUTO_ORDER[process.platform] ?? ['cpu']) {
+    const why = unavailableReason(device);
+    if (why) {
+      skipped.push(`${device}: ${why}`);
+      continue;
+    }
+    try {
+      const session = await openSession(path, device, settings);
+      const reason = skipped.length ? `${device} (auto; skipped ${skipped.join('; ')})` : `${device} (auto)`;
+      return { session, device, reason };
+    } catch (error) {
+      if (device === 'cpu' || (error as EngineError).code === 'model-file-corrupt') throw error;
+      skipped.push(`${device}: ${(error as Error).message}`);
+    }
+  }
+  throw new EngineError('provider-unavailable', `No execution provider could open ${path}: ${skipped.join('; ')}`);
+}

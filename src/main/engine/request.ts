@@ -1,0 +1,99 @@
+/**
+ * What a caller may ask of the engine, checked against the loaded model before any work starts,
+ * with defaults taken from the model's generation_config.json.
+ */
+import { checkCodes } from './codec';
+import type { ModelSpec } from './config';
+import { promptPositions, type Codes } from './delay-pattern';
+import { EngineError } from './errors';
+import { MAX_SEED, randomSeed } from './rng';
+import type { SamplingSettings } from './sampler';
+import type { PromptTokenizer } from './tokenizer';
+
+export interface GenerateRequest {
+  /** One or more prompts; an empty prompt generates unconditioned music. */
+  prompts: string[];
+  /** Takes per prompt, generated in the same batch. */
+  variations?: number;
+  /** Decoder steps, as transformers' max_new_tokens: new frames = maxNewTokens + 1 - codebooks. */
+  maxNewTokens: number;
+  /** Classifier-free guidance scale; 1 turns guidance off. */
+  guidanceScale?: number;
+  sampling?: Partial<SamplingSettings>;
+  /** Base seed; take i uses seed + i. Random when omitted. */
+  seed?: number;
+  /** Codes to continue from ([codebook][frame]); they come back unchanged at the start of each take. */
+  context?: Codes;
+}
+
+export interface ResolvedRequest {
+  prompts: string[];
+  variations: number;
+  maxNewTokens: number;
+  guidanceScale: number;
+  sampling: SamplingSettings;
+  seed: number;
+  context?: Codes;
+}
+
+export const MAX_BATCH = 16;
+/** Longer prompts are cut here before tokenizing; the text encoder's own limit is far below. */
+const MAX_PROMPT_CHARS = 20_000;
+
+function invalid(message: string): never {
+  throw new EngineError('request-invalid', message);
+}
+
+function checkNumber(value: number, name: string, min: number, max: number, integer = false): void {
+  if (typeof value !== 'number' || !Number.isFinite(value) || (integer && !Number.isInteger(value)) || value < min || value > max) {
+    invalid(`${name} must be ${integer ? 'an integer' : 'a number'} from ${min} to ${max} (got ${value}).`);
+  }
+}
+
+export function validateRequest(request: GenerateRequest, spec: ModelSpec, tokenizer: PromptTokenizer): { resolved: ResolvedRequest; warnings: string[] } {
+  const warnings: string[] = [];
+  if (!Array.isArray(request.prompts) || request.prompts.length === 0) invalid('At least one prompt is needed (it may be empty).');
+  const variations = request.variations ?? 1;
+  checkNumber(variations, 'variations', 1, MAX_BATCH, true);
+  if (request.prompts.length * variations > MAX_BATCH) invalid(`At most ${MAX_BATCH} takes fit in one batch (prompts × variations).`);
+
+  const prompts = request.prompts.map((prompt, i) => {
+    if (typeof prompt !== 'string') invalid(`Prompt ${i + 1} is not text.`);
+    const text = prompt.length > MAX_PROMPT_CHARS ? prompt.slice(0, MAX_PROMPT_CHARS) : prompt;
+    const { truncated } = tokenizer.encodeOne(text);
+    if (truncated > 0 || text !== prompt) {
+      warnings.push(`Prompt ${i + 1} is longer than the text encoder's ${tokenizer.maxLength} tokens; only its beginning is used.`);
+    }
+    return text;
+  });
+
+  const context = request.context;
+  const contextFrames = context ? checkCodes(context, spec, 'context codes') : 0;
+  if (context && contextFrames === 0) invalid('The context to continue from is empty.');
+  const { codebooks, maxPositions } = spec;
+  checkNumber(request.maxNewTokens, 'max-new-tokens', codebooks, maxPositions, true);
+  const positions = promptPositions(contextFrames) + request.maxNewTokens;
+  if (positions > maxPositions) {
+    invalid(
+      `Context (${contextFrames} frames) plus ${request.maxNewTokens} new tokens exceed this model's window of ${maxPositions} positions. ` +
+        'Use a shorter context or fewer new tokens; extend in several steps for longer pieces.',
+    );
+  }
+
+  const guidanceScale = request.guidanceScale ?? spec.defaults.guidanceScale;
+  checkNumber(guidanceScale, 'guidance', 1, 20);
+  const s = request.sampling ?? {};
+  const sampling: SamplingSettings = {
+    greedy: s.greedy ?? !spec.defaults.doSample,
+    temperature: s.temperature ?? spec.defaults.temperature,
+    topK: s.topK ?? spec.defaults.topK,
+    topP: s.topP ?? spec.defaults.topP,
+  };
+  checkNumber(sampling.temperature, 'temperature', 0.01, 10);
+  checkNumber(sampling.topK, 'top-k', 0, spec.codebookSize, true);
+  checkNumber(sampling.topP, 'top-p', 0.01, 1);
+  const seed = request.seed ?? randomSeed();
+  checkNumber(seed, 'seed', 0, MAX_SEED, true);
+
+  return { resolved: { prompts, variations, maxNewTokens: request.maxNewTokens, guidanceScale, sampling, seed, context }, warnings };
+}
