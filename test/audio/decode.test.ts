@@ -1,0 +1,133 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it, vi } from 'vitest';
+import { decodeAudioFile, readAudioFile } from '../../src/main/audio/decode';
+import { AudioFileAccessError, AudioFormatError } from '../../src/main/audio/errors';
+import { encodeFlac } from '../../src/main/audio/flac';
+import { encodeWav } from '../../src/main/audio/wav';
+import { audio, noise, onGrid } from './signals';
+
+/** A 16-bit mono AIFF at 44.1 kHz: a format only audio-decode handles, so it proves the fallback. */
+function aiff(samples: number[]): Buffer {
+  const comm = Buffer.alloc(26);
+  comm.write('COMM', 0, 'latin1');
+  comm.writeUInt32BE(18, 4);
+  comm.writeUInt16BE(1, 8);
+  comm.writeUInt32BE(samples.length, 10);
+  comm.writeUInt16BE(16, 14);
+  Buffer.from([0x40, 0x0e, 0xac, 0x44, 0, 0, 0, 0, 0, 0]).copy(comm, 16); // 44100 as 80-bit float
+  const ssnd = Buffer.alloc(16 + 2 * samples.length);
+  ssnd.write('SSND', 0, 'latin1');
+  ssnd.writeUInt32BE(8 + 2 * samples.length, 4);
+  samples.forEach((s, i) => ssnd.writeInt16BE(s, 16 + 2 * i));
+  const head = Buffer.alloc(12);
+  head.write('FORM', 0, 'latin1');
+  head.writeUInt32BE(4 + comm.length + ssnd.length, 4);
+  head.write('AIFF', 8, 'latin1');
+  return Buffer.concat([head, comm, ssnd]);
+}
+
+async function formatError(run: Promise<unknown>): Promise<AudioFormatError> {
+  const error = await run.then(() => undefined, (e: unknown) => e);
+  expect(error).toBeInstanceOf(AudioFormatError);
+  return error as AudioFormatError;
+}
+
+const take = audio(32000, onGrid(noise(3000, 1, 0.5), 16), onGrid(noise(3000, 2, 0.5), 16));
+
+describe('decodeAudioFile', () => {
+  it('sniffs WAV from the bytes, whatever the name says', async () => {
+    const decoded = await decodeAudioFile(encodeWav(take, 'pcm16'), 'actually-a-wav.mp3');
+    expect(decoded.sampleRate).toBe(32000);
+    expect(decoded.channels).toEqual(take.channels);
+  });
+
+  it('sniffs FLAC', async () => {
+    const decoded = await decodeAudioFile(await encodeFlac(take), 'take.flac');
+    expect(decoded.channels).toEqual(take.channels);
+  });
+
+  it('hands other formats to audio-decode (AIFF here)', async () => {
+    const decoded = await decodeAudioFile(aiff([16384, -32768, 0]), 'loop.aif');
+    expect(decoded.sampleRate).toBe(44100);
+    expect(decoded.channels).toHaveLength(1);
+    expect(Array.from(decoded.channels[0])).toEqual([expect.closeTo(0.5, 4), expect.closeTo(-1, 4), 0]);
+  });
+
+  it('names the file and lists readable formats for unknown data', async () => {
+    const bytes = Buffer.from(Array.from({ length: 300 }, (_, i) => (i * 37 + 11) % 251));
+    const error = await formatError(decodeAudioFile(bytes, 'notes.txt'));
+    expect(error.message).toBe('"notes.txt" is not in an audio format Continuo can read. Use WAV, FLAC, MP3, OGG, Opus, M4A/AAC or AIFF.');
+  });
+
+  it('reports an empty file', async () => {
+    expect((await formatError(decodeAudioFile(new Uint8Array(0), 'empty.wav'))).message).toMatch(/^"empty\.wav" is empty \(0 bytes\)\./);
+  });
+
+  it('reports a recognised container holding no decodable audio', async () => {
+    const bytes = Buffer.concat([Buffer.from('OggS'), Buffer.alloc(300, 3)]);
+    expect((await formatError(decodeAudioFile(bytes, 'song.ogg'))).message)
+      .toBe('"song.ogg" contains no audio that could be decoded. The file may be damaged; export it again, preferably as WAV or FLAC.');
+  });
+
+  it("passes on the decoder's reason when a file is corrupt", async () => {
+    const bytes = Buffer.concat([Buffer.from('wvpk'), Buffer.alloc(200, 9)]);
+    expect((await formatError(decodeAudioFile(bytes, 'take.wv'))).message).toMatch(/^"take\.wv" could not be decoded \(WavPack: .+\)\. The file may be damaged/);
+  });
+
+  it('keeps the WAV and FLAC decoders\' own error messages', async () => {
+    const truncated = encodeWav(take).subarray(0, 100);
+    expect((await formatError(decodeAudioFile(truncated, 'cut.wav'))).message).toMatch(/^"cut\.wav" is truncated/);
+    const flac = await encodeFlac(take);
+    expect((await formatError(decodeAudioFile(flac.subarray(0, flac.length - 500), 'cut.flac'))).message).toMatch(/^"cut\.flac" is truncated/);
+  });
+});
+
+describe('readAudioFile', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'continuo-read-'));
+
+  it('reads and decodes a file from disk', async () => {
+    const path = join(dir, 'take.wav');
+    writeFileSync(path, encodeWav(take, 'pcm16'));
+    const decoded = await readAudioFile(path);
+    expect(decoded.channels).toEqual(take.channels);
+  });
+
+  it('explains a missing file', async () => {
+    const path = join(dir, 'moved.wav');
+    const error = await readAudioFile(path).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AudioFileAccessError);
+    expect(error).toMatchObject({ code: 'ENOENT', path, message: `"${path}" could not be found. It may have been moved, renamed or deleted.` });
+  });
+
+  it('explains a folder given instead of a file', async () => {
+    const error = await readAudioFile(dir).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'EISDIR', message: `"${dir}" is a folder, not an audio file.` });
+  });
+
+  it('explains a file it may not read', async () => {
+    // Simulated, because permission bits mean nothing to root (as on many CI machines).
+    vi.resetModules();
+    vi.doMock('node:fs/promises', () => ({
+      readFile: async () => Promise.reject(Object.assign(new Error('EACCES: permission denied'), { code: 'EACCES' })),
+    }));
+    try {
+      const { readAudioFile: readLocked } = await import('../../src/main/audio/decode');
+      const error = await readLocked('/music/locked.wav').catch((e: unknown) => e);
+      expect(error).toMatchObject({
+        name: 'AudioFileAccessError',
+        code: 'EACCES',
+        message: '"/music/locked.wav" cannot be opened: Continuo does not have permission to read it. Check the file\'s permissions.',
+      });
+    } finally {
+      vi.doUnmock('node:fs/promises');
+    }
+  });
+
+  it('names the path when the content is bad', async () => {
+    const path = join(dir, 'fake.wav');
+    writeFileSync(path, 'not audio at all, just text that is long enough to sniff');
+    expect((await formatError(readAudioFile(path))).source).toBe(path);
+  });
+});
