@@ -13,7 +13,7 @@ import { buildVocab, tokenizerConfigJson, tokenizerJson } from './tokenizer';
 import { writeModel } from './write-model';
 
 export { PRESETS, presetNames } from './presets';
-export { TEST_MODEL_MARKER } from './configs';
+export { GENERATOR_VERSION, TEST_MODEL_MARKER } from './configs';
 
 export interface GenerateOptions {
   preset: string;

@@ -42,7 +42,7 @@ export async function referenceGenerate(dir: string, prompts: string[], maxNewTo
   const [B, K, F] = codesTensor.dims as number[];
   const flat = Array.from(codesTensor.data as BigInt64Array, Number);
   const codes = Array.from({ length: B }, (_, b) => Array.from({ length: K }, (_, k) => flat.slice((b * K + k) * F, (b * K + k + 1) * F)));
-  const audioTensor = await model.generate(options);
+  const audioTensor = (await model.generate(options)) as { dims: number[]; data: Float32Array };
   const [, C, L] = audioTensor.dims as number[];
   const data = audioTensor.data as Float32Array;
   const audio = Array.from({ length: B }, (_, b) => Array.from({ length: C }, (_, c) => data.slice((b * C + c) * L, (b * C + c + 1) * L)));

@@ -1,0 +1,25 @@
+#!/usr/bin/env node
+/** The `continuo` command: the studio's services from a terminal. */
+import { Command } from 'commander';
+import { defaultDataDir } from '../main/paths';
+import { continueCommand } from './commands/continue';
+import { generateCommand } from './commands/generate';
+import { reportError } from './errors';
+
+export interface GlobalFlags {
+  dataDir: string;
+}
+
+const program = new Command('continuo')
+  .description('Continuo: generate and continue music with MusicGen, locally')
+  .option('--data-dir <dir>', 'library and models folder (default: the app data folder, or $CONTINUO_DATA_DIR)')
+  .showHelpAfterError('(run with --help for usage)');
+
+const globals = (): GlobalFlags => ({ dataDir: program.opts().dataDir ?? defaultDataDir() });
+
+program.addCommand(generateCommand(globals));
+program.addCommand(continueCommand(globals));
+
+program.parseAsync(process.argv).catch((error: unknown) => {
+  process.exitCode = reportError(error);
+});

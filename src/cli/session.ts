@@ -1,0 +1,106 @@
+/**
+ * What `generate` and `continue` share: picking and loading the model, Ctrl-C as cancel, running
+ * the engine with a progress line, writing the takes and reporting them.
+ */
+import { MusicgenEngine, type Codes, type GenerateResult } from '../main/engine';
+import { resolveModel, type InstalledModel } from '../main/models/installed';
+import { framesToSeconds } from '../shared/units';
+import { CliError } from './errors';
+import { buildRequest, chooseVariant, type GenerationFlags } from './generation-options';
+import { progressPrinter, round, timingsJson, writeTakes } from './output';
+
+export const TEST_MODEL_NOTICE =
+  'Using Continuo\'s built-in test model: it has random weights and makes noise, not music. ' +
+  'Get a real model with "continuo models pull musicgen-small" (about 1.7 GB, CC-BY-NC 4.0).';
+
+export interface LoadedModel {
+  engine: MusicgenEngine;
+  model: InstalledModel;
+}
+
+export async function loadModel(flags: GenerationFlags, dataDir: string): Promise<LoadedModel> {
+  const model = resolveModel(dataDir, flags.model);
+  if (model.isTestModel) process.stderr.write(`note: ${TEST_MODEL_NOTICE}\n`);
+  const engine = await MusicgenEngine.load(model.dir, { device: flags.device, variant: chooseVariant(model.dir, flags.variant), threads: flags.threads });
+  return { engine, model };
+}
+
+/** An AbortSignal that fires on the first Ctrl-C; a second Ctrl-C exits at once. */
+export function interruptSignal(): { signal: AbortSignal; dispose: () => void } {
+  const controller = new AbortController();
+  const onInt = () => {
+    if (controller.signal.aborted) process.exit(130);
+    process.stderr.write('\nCancelling after the current step…\n');
+    controller.abort();
+  };
+  process.on('SIGINT', onInt);
+  return { signal: controller.signal, dispose: () => process.off('SIGINT', onInt) };
+}
+
+export async function runGeneration(
+  loaded: LoadedModel,
+  flags: GenerationFlags,
+  options: { defaultSeconds: number; context?: Codes; label: string; extra?: Record<string, unknown> },
+): Promise<GenerateResult> {
+  const { engine, model } = loaded;
+  if (!flags.out && !flags.save) throw new CliError('Nothing would be kept: give --out FILE.wav, or drop --no-save.');
+  if (!flags.out) throw new CliError('Give --out FILE.wav to choose where the audio is written.');
+  const request = { ...buildRequest(flags, engine.spec, options.defaultSeconds), context: options.context };
+  const interrupt = interruptSignal();
+  const progress = progressPrinter(flags.progress ? 'lines' : process.stderr.isTTY ? 'tty' : 'off', options.label);
+  let result: GenerateResult;
+  try {
+    result = await engine.generate(request, { signal: interrupt.signal, onProgress: progress.onProgress });
+  } finally {
+    progress.done();
+    interrupt.dispose();
+  }
+  for (const warning of result.warnings) process.stderr.write(`warning: ${warning}\n`);
+  const paths = writeTakes(result.takes, flags.out, flags.format);
+  report(result, paths, loaded, model, flags, options.extra ?? {});
+  return result;
+}
+
+function report(result: GenerateResult, paths: string[], { engine }: LoadedModel, model: InstalledModel, flags: GenerationFlags, extra: Record<string, unknown>): void {
+  const spec = engine.spec;
+  const takes = result.takes.map((take, i) => ({
+    out: paths[i],
+    prompt: take.prompt,
+    seed: take.seed,
+    frames: take.codes[0].length,
+    contextFrames: take.contextFrames,
+    samples: take.audio.channels[0].length,
+    seconds: round(framesToSeconds(take.codes[0].length, spec), 3),
+    codes: take.codes,
+  }));
+  if (flags.json) {
+    const first = takes[0];
+    const json = {
+      ...first,
+      sampleRate: spec.sampleRate,
+      channels: spec.channels,
+      codebooks: spec.codebooks,
+      device: engine.device,
+      deviceReason: engine.deviceReason,
+      model: { id: model.id, dir: model.dir, variant: engine.variant, testModel: model.isTestModel },
+      settings: {
+        maxNewTokens: result.request.maxNewTokens,
+        guidanceScale: result.request.guidanceScale,
+        ...result.request.sampling,
+        seed: result.request.seed,
+        variations: result.request.variations,
+      },
+      ...extra,
+      timings: { loadMs: round(engine.loadMs), ...timingsJson(result) },
+      warnings: result.warnings,
+      ...(takes.length > 1 ? { takes } : {}),
+    };
+    process.stdout.write(`${JSON.stringify(json)}\n`);
+    return;
+  }
+  process.stdout.write(`Model ${model.id} (${engine.variant}) on ${engine.deviceReason}\n`);
+  for (const take of takes) {
+    const channels = spec.channels === 2 ? 'stereo' : 'mono';
+    process.stdout.write(`Wrote ${take.out}: ${take.seconds} s, ${spec.sampleRate / 1000} kHz ${channels}, seed ${take.seed}\n`);
+  }
+}
