@@ -11,7 +11,7 @@ import type { Codes } from './delay-pattern';
 import { EngineError, throwIfAborted } from './errors';
 import { float16ToFloat32, float32ToFloat16 } from './float16';
 import { decodeTokens, usesGuidance, type StepProgress } from './generate';
-import { requireSessionFile, type ModelVariant } from './model-files';
+import { requireSessionFile, resolveSessionFile, type ModelVariant } from './model-files';
 import { openSession, openSessionOnBestDevice, type Device, type DeviceChoice } from './providers';
 import { validateRequest, type GenerateRequest, type ResolvedRequest } from './request';
 import { PromptTokenizer } from './tokenizer';
@@ -114,7 +114,7 @@ export class MusicgenEngine {
       decoded = await decodeTokens(
         this.runner,
         this.spec,
-        { samples, maxNewTokens: resolved.maxNewTokens, guidanceScale: resolved.guidanceScale, sampling: resolved.sampling, seed: resolved.seed, context: resolved.context },
+        { samples, maxNewTokens: resolved.maxNewTokens, guidanceScale: resolved.guidanceScale, sampling: resolved.sampling, seed: resolved.seed, contexts: resolved.contexts },
         { onStep: hooks.onProgress, signal: hooks.signal },
       );
     } finally {
@@ -123,9 +123,12 @@ export class MusicgenEngine {
     throwIfAborted(hooks.signal);
 
     const codecStart = performance.now();
-    const audio = await decodeAudio(this.codecDecoder, this.spec, decoded.codes);
+    const audio =
+      request.decodeAudio === false
+        ? decoded.codes.map(() => ({ sampleRate: this.spec.sampleRate, channels: [] as Float32Array[] }))
+        : await decodeAudio(this.codecDecoder, this.spec, decoded.codes);
     const codecMs = performance.now() - codecStart;
-    const contextFrames = resolved.context?.[0].length ?? 0;
+    const contextFrames = resolved.contexts?.[0][0].length ?? 0;
     const takes = decoded.codes.map((codes, s) => {
       const promptIndex = Math.floor(s / resolved.variations);
       return {
@@ -153,6 +156,11 @@ export class MusicgenEngine {
         totalMs: performance.now() - started,
       },
     };
+  }
+
+  /** Whether this model ships the codec encoder, needed to continue audio without stored codes. */
+  canEncode(): boolean {
+    return resolveSessionFile(this.dir, 'codecEncoder', this.variant) !== undefined;
   }
 
   /** Audio codes of audio at the model's sample rate and channel count. */

@@ -17,7 +17,8 @@ export interface DecodeJob {
   guidanceScale: number;
   sampling: SamplingSettings;
   seed: number;
-  context?: Codes;
+  /** Per take, the codes to continue from; all of the same length. */
+  contexts?: Codes[];
 }
 
 export interface StepProgress {
@@ -56,15 +57,16 @@ export async function decodeTokens(runner: DecoderRunner, spec: ModelSpec, job: 
   const cfg = usesGuidance(job.guidanceScale);
   const S = job.samples;
   const rows = (cfg ? 2 : 1) * S * K;
-  const contextFrames = job.context?.[0]?.length ?? 0;
+  const contextFrames = job.contexts?.[0]?.[0]?.length ?? 0;
   const prompt = promptPositions(contextFrames);
   const total = prompt + job.maxNewTokens;
 
-  const sequences: Int32Array[][] = Array.from({ length: S }, () =>
+  const contexts = Array.from({ length: S }, (_, s) => job.contexts?.[s]);
+  const sequences: Int32Array[][] = contexts.map((context) =>
     Array.from({ length: K }, (_, k) => {
       const row = new Int32Array(total);
       row[0] = spec.decoderStartTokenId;
-      for (let p = 1; p < prompt; p++) row[p] = forcedToken(job.context, k, p, pad);
+      for (let p = 1; p < prompt; p++) row[p] = forcedToken(context, k, p, pad);
       return row;
     }),
   );
@@ -90,7 +92,7 @@ export async function decodeTokens(runner: DecoderRunner, spec: ModelSpec, job: 
     for (let s = 0; s < S; s++) {
       for (let k = 0; k < K; k++) {
         const seq = sequences[s][k];
-        let token = forcedToken(job.context, k, position, pad);
+        let token = forcedToken(contexts[s], k, position, pad);
         if (token < 0) {
           const cond = (s * K + k) * V;
           let row = logits;

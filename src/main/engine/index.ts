@@ -10,3 +10,4 @@ export { EngineError, CancelledError, isCancelled, type EngineErrorCode } from '
 export { DEVICES, type Device, type DeviceChoice } from './providers';
 export { MODEL_VARIANTS, installedVariants, type ModelVariant } from './model-files';
 export { MAX_SEED, randomSeed } from './rng';
+export { generateLongForm, planWindows, WINDOW_FRAMES, STRIDE_FRAMES, type LongFormRequest, type LongFormProgress } from './long-form';

@@ -24,6 +24,10 @@ export interface GenerateRequest {
   seed?: number;
   /** Codes to continue from ([codebook][frame]); they come back unchanged at the start of each take. */
   context?: Codes;
+  /** Or one context per take (prompts × variations), all with the same number of frames. */
+  contexts?: Codes[];
+  /** false: return codes only (long-form decodes once, at the end). */
+  decodeAudio?: boolean;
 }
 
 export interface ResolvedRequest {
@@ -33,7 +37,8 @@ export interface ResolvedRequest {
   guidanceScale: number;
   sampling: SamplingSettings;
   seed: number;
-  context?: Codes;
+  /** One per take, or undefined when not continuing. */
+  contexts?: Codes[];
 }
 
 export const MAX_BATCH = 16;
@@ -67,9 +72,8 @@ export function validateRequest(request: GenerateRequest, spec: ModelSpec, token
     return text;
   });
 
-  const context = request.context;
-  const contextFrames = context ? checkCodes(context, spec, 'context codes') : 0;
-  if (context && contextFrames === 0) invalid('The context to continue from is empty.');
+  const contexts = resolveContexts(request, prompts.length * variations, spec);
+  const contextFrames = contexts?.[0][0].length ?? 0;
   const { codebooks, maxPositions } = spec;
   checkNumber(request.maxNewTokens, 'max-new-tokens', codebooks, maxPositions, true);
   const positions = promptPositions(contextFrames) + request.maxNewTokens;
@@ -95,5 +99,16 @@ export function validateRequest(request: GenerateRequest, spec: ModelSpec, token
   const seed = request.seed ?? randomSeed();
   checkNumber(seed, 'seed', 0, MAX_SEED, true);
 
-  return { resolved: { prompts, variations, maxNewTokens: request.maxNewTokens, guidanceScale, sampling, seed, context }, warnings };
+  return { resolved: { prompts, variations, maxNewTokens: request.maxNewTokens, guidanceScale, sampling, seed, contexts }, warnings };
+}
+
+function resolveContexts(request: GenerateRequest, takes: number, spec: ModelSpec): Codes[] | undefined {
+  if (request.context && request.contexts) invalid('Give either one context or one per take, not both.');
+  const contexts = request.contexts ?? (request.context ? Array.from({ length: takes }, () => request.context!) : undefined);
+  if (!contexts) return undefined;
+  if (contexts.length !== takes) invalid(`Expected ${takes} contexts (one per take), got ${contexts.length}.`);
+  const frames = contexts.map((c) => checkCodes(c, spec, 'context codes'));
+  if (frames[0] === 0) invalid('The context to continue from is empty.');
+  if (frames.some((f) => f !== frames[0])) invalid('Every take\'s context must have the same number of frames.');
+  return contexts;
 }
