@@ -1,7 +1,11 @@
 /**
- * One merged-decoder step with the KV cache. The self-attention cache is the previous step's
- * `present.*.decoder.*`; the cross-attention cache is taken from the first step only, because
- * the cached branch of optimum's merged decoder returns empty placeholders for it.
+ * One decoder step with the KV cache, for the two ways the decoder can be loaded:
+ *
+ * - `MergedDecoderRunner`: optimum's merged file as is. The self-attention cache is the previous
+ *   step's `present.*.decoder.*`; the cross-attention cache is taken from the first step only,
+ *   because the cached branch returns empty placeholders for it (transformers.js does the same).
+ * - `SplitDecoderRunner`: the merged file split in two (see onnx-split): a small model computes
+ *   the cross-attention K/V once, and the cached branch runs every step, the first one included.
  */
 import * as ort from 'onnxruntime-node';
 import type { ModelSpec } from './config';
@@ -13,85 +17,170 @@ export interface StepOutput {
   runMs: number;
 }
 
-type FloatType = 'float32' | 'float16';
+export type FloatType = 'float32' | 'float16';
 
-export class DecoderRunner {
-  private readonly pastNames: string[] = [];
+export interface StepRunner {
+  /** The dtype the decoder wants for `encoder_hidden_states`. */
+  readonly encoderStateType: FloatType;
+  /** Starts a sequence: `samples` counts conditional and unconditional rows (before × codebooks). */
+  begin(encoderStates: ort.Tensor, encoderMask: ort.Tensor, samples: number): Promise<void>;
+  step(inputIds: BigInt64Array, rows: number, length: number, first: boolean): Promise<StepOutput>;
+  /** Drops the cache so its memory can be reclaimed (after a take, or on cancel). */
+  end(): void;
+}
+
+export function pastNames(layers: number): string[] {
+  const names: string[] = [];
+  for (let i = 0; i < layers; i++) {
+    for (const part of ['decoder.key', 'decoder.value', 'encoder.key', 'encoder.value']) names.push(`past_key_values.${i}.${part}`);
+  }
+  return names;
+}
+
+export const presentName = (past: string) => past.replace('past_key_values', 'present');
+
+export function floatTypeOf(session: ort.InferenceSession, name: string): FloatType {
+  const m = session.inputMetadata.find((x) => x.name === name);
+  return m && m.isTensor && m.type === 'float16' ? 'float16' : 'float32';
+}
+
+function emptyCache(type: FloatType, samples: number, spec: ModelSpec): ort.Tensor {
+  return new ort.Tensor(type, type === 'float16' ? new Uint16Array(0) : new Float32Array(0), [samples, spec.heads, 0, spec.headDim]);
+}
+
+/** Copies out the logits of each row's last position (a view when there is only one). */
+class LastLogits {
+  private buffer = new Float32Array(0);
+
+  constructor(private readonly vocab: number) {}
+
+  of(logits: ort.Tensor, rows: number, length: number): Float32Array {
+    if (length === 1 && logits.type === 'float32') return logits.data as Float32Array;
+    const vocab = this.vocab;
+    if (this.buffer.length !== rows * vocab) this.buffer = new Float32Array(rows * vocab);
+    const data = logits.data as Float32Array | Uint16Array;
+    for (let r = 0; r < rows; r++) {
+      const from = (r * length + length - 1) * vocab;
+      const row = data.subarray(from, from + vocab);
+      if (row instanceof Uint16Array) float16ToFloat32(row, this.buffer.subarray(r * vocab, (r + 1) * vocab));
+      else this.buffer.set(row, r * vocab);
+    }
+    return this.buffer;
+  }
+}
+
+async function timed(session: ort.InferenceSession, feeds: Record<string, ort.Tensor>): Promise<{ out: ort.InferenceSession.ReturnType; runMs: number }> {
+  const started = performance.now();
+  const out = await session.run(feeds);
+  return { out, runMs: performance.now() - started };
+}
+
+export class MergedDecoderRunner implements StepRunner {
+  readonly encoderStateType: FloatType;
+  private readonly names: string[];
   private readonly cacheType: FloatType;
-  private readonly stateType: FloatType;
-  private cache = new Map<string, ort.Tensor>();
+  private readonly cache = new Map<string, ort.Tensor>();
   private feeds: Record<string, ort.Tensor> = {};
-  private lastLogits = new Float32Array(0);
-  private readonly useCacheFalse = new ort.Tensor('bool', Uint8Array.of(0), [1]);
-  private readonly useCacheTrue = new ort.Tensor('bool', Uint8Array.of(1), [1]);
+  private readonly last: LastLogits;
+  private readonly useCache = [new ort.Tensor('bool', Uint8Array.of(0), [1]), new ort.Tensor('bool', Uint8Array.of(1), [1])];
 
   constructor(
     private readonly session: ort.InferenceSession,
     private readonly spec: ModelSpec,
   ) {
-    const meta = new Map(session.inputMetadata.map((m) => [m.name, m]));
-    for (let i = 0; i < spec.layers; i++) {
-      for (const part of ['decoder.key', 'decoder.value', 'encoder.key', 'encoder.value']) {
-        this.pastNames.push(`past_key_values.${i}.${part}`);
-      }
-    }
-    const typeOf = (name: string): FloatType => {
-      const m = meta.get(name);
-      return m && m.isTensor && m.type === 'float16' ? 'float16' : 'float32';
-    };
-    this.cacheType = typeOf(this.pastNames[0]);
-    this.stateType = typeOf('encoder_hidden_states');
+    this.names = pastNames(spec.layers);
+    this.cacheType = floatTypeOf(session, this.names[0]);
+    this.encoderStateType = floatTypeOf(session, 'encoder_hidden_states');
+    this.last = new LastLogits(spec.codebookSize);
   }
 
-  /** The dtype the decoder wants for `encoder_hidden_states`. */
-  get encoderStateType(): FloatType {
-    return this.stateType;
-  }
-
-  /** Starts a sequence: `samples` counts conditional and unconditional rows (before × codebooks). */
-  begin(encoderStates: ort.Tensor, encoderMask: ort.Tensor, samples: number): void {
+  async begin(encoderStates: ort.Tensor, encoderMask: ort.Tensor, samples: number): Promise<void> {
     this.feeds = { encoder_hidden_states: encoderStates, encoder_attention_mask: encoderMask };
-    this.cache.clear();
-    const empty = this.cacheType === 'float16' ? new Uint16Array(0) : new Float32Array(0);
-    for (const name of this.pastNames) {
-      this.cache.set(name, new ort.Tensor(this.cacheType, empty, [samples, this.spec.heads, 0, this.spec.headDim]));
-    }
+    for (const name of this.names) this.cache.set(name, emptyCache(this.cacheType, samples, this.spec));
   }
 
   async step(inputIds: BigInt64Array, rows: number, length: number, first: boolean): Promise<StepOutput> {
     const feeds = this.feeds;
     feeds.input_ids = new ort.Tensor('int64', inputIds, [rows, length]);
-    feeds.use_cache_branch = first ? this.useCacheFalse : this.useCacheTrue;
-    for (const name of this.pastNames) feeds[name] = this.cache.get(name)!;
-
-    const started = performance.now();
-    const out = await this.session.run(feeds);
-    const runMs = performance.now() - started;
-
-    for (const name of this.pastNames) {
+    feeds.use_cache_branch = this.useCache[first ? 0 : 1];
+    for (const name of this.names) feeds[name] = this.cache.get(name)!;
+    const { out, runMs } = await timed(this.session, feeds);
+    for (const name of this.names) {
       if (!first && name.includes('.encoder.')) continue;
-      this.cache.set(name, out[name.replace('past_key_values', 'present')]);
+      this.cache.set(name, out[presentName(name)]);
     }
-    return { logits: this.lastPosition(out.logits, rows, length), runMs };
+    return { logits: this.last.of(out.logits, rows, length), runMs };
   }
 
-  /** Drops the cache so its memory can be reclaimed (after a take, or on cancel). */
   end(): void {
     this.cache.clear();
     this.feeds = {};
   }
+}
 
-  private lastPosition(logits: ort.Tensor, rows: number, length: number): Float32Array {
-    const vocab = this.spec.codebookSize;
-    if (length === 1 && logits.type === 'float32') return logits.data as Float32Array;
-    if (this.lastLogits.length !== rows * vocab) this.lastLogits = new Float32Array(rows * vocab);
-    const data = logits.data as Float32Array | Uint16Array;
-    for (let r = 0; r < rows; r++) {
-      const from = (r * length + length - 1) * vocab;
-      const row = data.subarray(from, from + vocab);
-      if (row instanceof Uint16Array) float16ToFloat32(row, this.lastLogits.subarray(r * vocab, (r + 1) * vocab));
-      else this.lastLogits.set(row, r * vocab);
+export class SplitDecoderRunner implements StepRunner {
+  readonly encoderStateType: FloatType;
+  private readonly names: string[];
+  private readonly cacheType: FloatType;
+  private readonly cache = new Map<string, ort.Tensor>();
+  private feeds: Record<string, ort.Tensor> = {};
+  private readonly last: LastLogits;
+
+  /**
+   * @param multiTokenPrefill whether the cached branch handles several new positions at once;
+   *   some exports traced it for one position only, and then a context is fed position by position.
+   */
+  constructor(
+    private readonly decoder: ort.InferenceSession,
+    private readonly cross: ort.InferenceSession,
+    private readonly spec: ModelSpec,
+    private readonly multiTokenPrefill: boolean,
+  ) {
+    this.names = pastNames(spec.layers);
+    this.cacheType = floatTypeOf(decoder, this.names[0]);
+    this.encoderStateType = floatTypeOf(cross, 'encoder_hidden_states');
+    this.last = new LastLogits(spec.codebookSize);
+  }
+
+  async begin(encoderStates: ort.Tensor, encoderMask: ort.Tensor, samples: number): Promise<void> {
+    const crossFeeds: Record<string, ort.Tensor> = {};
+    for (const name of this.cross.inputNames) {
+      if (name === 'encoder_hidden_states') crossFeeds[name] = encoderStates;
+      else if (name === 'encoder_attention_mask') crossFeeds[name] = encoderMask;
     }
-    return this.lastLogits;
+    const out = await this.cross.run(crossFeeds);
+    this.feeds = { encoder_hidden_states: encoderStates, encoder_attention_mask: encoderMask };
+    for (const name of this.names) {
+      this.cache.set(name, name.includes('.encoder.') ? out[presentName(name)] : emptyCache(this.cacheType, samples, this.spec));
+    }
+  }
+
+  async step(inputIds: BigInt64Array, rows: number, length: number, first: boolean): Promise<StepOutput> {
+    if (length > 1 && !this.multiTokenPrefill) {
+      let runMs = 0;
+      let logits: Float32Array = new Float32Array(0);
+      for (let p = 0; p < length; p++) {
+        const column = new BigInt64Array(rows);
+        for (let r = 0; r < rows; r++) column[r] = inputIds[r * length + p];
+        const out = await this.step(column, rows, 1, first && p === 0);
+        runMs += out.runMs;
+        logits = out.logits;
+      }
+      return { logits, runMs };
+    }
+    const feeds: Record<string, ort.Tensor> = {};
+    for (const name of this.decoder.inputNames) {
+      if (name === 'input_ids') feeds[name] = new ort.Tensor('int64', inputIds, [rows, length]);
+      else if (this.cache.has(name)) feeds[name] = this.cache.get(name)!;
+      else if (this.feeds[name]) feeds[name] = this.feeds[name];
+    }
+    const { out, runMs } = await timed(this.decoder, feeds);
+    for (const name of this.names) if (!name.includes('.encoder.')) this.cache.set(name, out[presentName(name)]);
+    return { logits: this.last.of(out.logits, rows, length), runMs };
+  }
+
+  end(): void {
+    this.cache.clear();
+    this.feeds = {};
   }
 }

@@ -6,13 +6,14 @@ import { existsSync, statSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
 import { decodeAudio, encodeAudio, checkCodes, type PlanarAudio } from './codec';
 import { readModelSpec, type ModelSpec } from './config';
-import { DecoderRunner } from './decoder-runner';
+import { openDecoder, type OpenedDecoder } from './decoder-loader';
+import type { StepRunner } from './decoder-runner';
 import type { Codes } from './delay-pattern';
 import { EngineError, throwIfAborted } from './errors';
 import { float16ToFloat32, float32ToFloat16 } from './float16';
 import { decodeTokens, usesGuidance, type StepProgress } from './generate';
 import { requireSessionFile, resolveSessionFile, type ModelVariant } from './model-files';
-import { openSession, openSessionOnBestDevice, type Device, type DeviceChoice } from './providers';
+import { openSession, type Device, type DeviceChoice } from './providers';
 import { validateRequest, type GenerateRequest, type ResolvedRequest } from './request';
 import { PromptTokenizer } from './tokenizer';
 
@@ -58,7 +59,7 @@ export interface GenerateHooks {
 
 export class MusicgenEngine {
   private codecEncoder?: Promise<ort.InferenceSession>;
-  private readonly runner: DecoderRunner;
+  private readonly runner: StepRunner;
 
   private constructor(
     readonly dir: string,
@@ -69,11 +70,16 @@ export class MusicgenEngine {
     readonly loadMs: number,
     private readonly tokenizer: PromptTokenizer,
     private readonly textEncoder: ort.InferenceSession,
-    private readonly decoder: ort.InferenceSession,
+    private readonly decoder: OpenedDecoder,
     private readonly codecDecoder: ort.InferenceSession,
     private readonly threads: number | undefined,
   ) {
-    this.runner = new DecoderRunner(decoder, spec);
+    this.runner = decoder.runner;
+  }
+
+  /** 'split' (fast, one copy of the weights) or 'merged', with the reason when merged. */
+  get decoderMode(): { mode: 'split' | 'merged'; note?: string } {
+    return { mode: this.decoder.mode, note: this.decoder.note };
   }
 
   static async load(dir: string, options: EngineOptions = {}): Promise<MusicgenEngine> {
@@ -90,12 +96,12 @@ export class MusicgenEngine {
       codec: requireSessionFile(dir, 'codecDecoder', variant),
     };
     const settings = { threads: options.threads };
-    const chosen = await openSessionOnBestDevice(files.decoder.path, options.device ?? 'auto', settings);
+    const decoder = await openDecoder(files.decoder.path, options.device ?? 'auto', settings, spec);
     const [text, codec] = await Promise.all([
-      openSession(files.text.path, chosen.device, settings),
-      openSession(files.codec.path, chosen.device, settings),
+      openSession(files.text.path, decoder.device, settings),
+      openSession(files.codec.path, decoder.device, settings),
     ]);
-    return new MusicgenEngine(dir, spec, variant, chosen.device, chosen.reason, performance.now() - started, tokenizer, text, chosen.session, codec, options.threads);
+    return new MusicgenEngine(dir, spec, variant, decoder.device, decoder.deviceReason, performance.now() - started, tokenizer, text, decoder, codec, options.threads);
   }
 
   async generate(request: GenerateRequest, hooks: GenerateHooks = {}): Promise<GenerateResult> {
@@ -108,7 +114,7 @@ export class MusicgenEngine {
     const { states, mask } = await this.encodeText(resolved.prompts, resolved.variations, usesGuidance(resolved.guidanceScale));
     const textEncoderMs = performance.now() - textStart;
 
-    this.runner.begin(states, mask, states.dims[0]);
+    await this.runner.begin(states, mask, states.dims[0]);
     let decoded;
     try {
       decoded = await decodeTokens(

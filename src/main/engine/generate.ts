@@ -3,7 +3,7 @@
  * one decoder step per new position — classifier-free guidance, sampling, the delay pattern's
  * forced tokens — checking for cancellation between steps (ORT cannot stop a running step).
  */
-import type { DecoderRunner } from './decoder-runner';
+import type { StepRunner } from './decoder-runner';
 import { forcedToken, outputFrames, promptPositions, revertDelay, type Codes } from './delay-pattern';
 import { throwIfAborted } from './errors';
 import { seededUniform, takeSeed, type Uniform } from './rng';
@@ -50,7 +50,7 @@ export function usesGuidance(scale: number): boolean {
 }
 
 /** Runs the decoder for a job whose encoder states were already given to `runner.begin`. */
-export async function decodeTokens(runner: DecoderRunner, spec: ModelSpec, job: DecodeJob, hooks: DecodeHooks = {}): Promise<DecodeOutput> {
+export async function decodeTokens(runner: StepRunner, spec: ModelSpec, job: DecodeJob, hooks: DecodeHooks = {}): Promise<DecodeOutput> {
   const K = spec.codebooks;
   const V = spec.codebookSize;
   const pad = spec.padTokenId;

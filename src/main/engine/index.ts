@@ -6,7 +6,7 @@ export type { PlanarAudio } from './codec';
 export type { SamplingSettings } from './sampler';
 export type { StepProgress } from './generate';
 export type { ModelSpec } from './config';
-export { EngineError, CancelledError, isCancelled, type EngineErrorCode } from './errors';
+export { EngineError, CancelledError, isCancelled, throwIfAborted, type EngineErrorCode } from './errors';
 export { DEVICES, type Device, type DeviceChoice } from './providers';
 export { MODEL_VARIANTS, installedVariants, type ModelVariant } from './model-files';
 export { MAX_SEED, randomSeed } from './rng';

@@ -1,0 +1,62 @@
+/**
+ * The merged decoder is split in two on first load (see onnx-split); the split is probed against
+ * the merged file once and remembered. Where it cannot be split, the merged file is used.
+ */
+import { cpSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { MusicgenEngine } from '../../src/main/engine';
+import { tempDir, testModel } from '../helpers/models';
+
+describe('decoder split', () => {
+  const source = testModel('tiny');
+  const work = tempDir();
+  let n = 0;
+  const copy = () => {
+    const dir = join(work, `m${n++}`);
+    cpSync(source, dir, { recursive: true });
+    return dir;
+  };
+
+  it('splits on first load into two small files that reference the merged weights', async () => {
+    const dir = copy();
+    const engine = await MusicgenEngine.load(dir, { device: 'cpu' });
+    expect(engine.decoderMode.mode).toBe('split');
+    const merged = statSync(join(dir, 'onnx/decoder_model_merged.onnx')).size;
+    expect(statSync(join(dir, 'onnx/decoder_model_merged.continuo-with-past.onnx')).size).toBeLessThan(merged / 10);
+    expect(statSync(join(dir, 'onnx/decoder_model_merged.continuo-cross.onnx')).size).toBeLessThan(merged / 10);
+    const stamp = JSON.parse(readFileSync(join(dir, 'onnx/decoder_model_merged.onnx.continuo-split.json'), 'utf8'));
+    expect(stamp).toMatchObject({ valid: true, multiTokenPrefill: true });
+    expect(stamp.maxDifference).toBeLessThan(1e-3);
+    const a = await engine.generate({ prompts: ['p'], maxNewTokens: 12, sampling: { greedy: true } });
+    await engine.dispose();
+
+    // The second load trusts the stamp and gives the same tokens.
+    const again = await MusicgenEngine.load(dir, { device: 'cpu' });
+    expect(again.decoderMode.mode).toBe('split');
+    const b = await again.generate({ prompts: ['p'], maxNewTokens: 12, sampling: { greedy: true } });
+    expect(b.takes[0].codes).toEqual(a.takes[0].codes);
+    await again.dispose();
+  });
+
+  it('uses the merged decoder when the stamp says the split did not match', async () => {
+    const dir = copy();
+    const merged = join(dir, 'onnx/decoder_model_merged.onnx');
+    const { size, mtimeMs } = statSync(merged);
+    writeFileSync(`${merged}.continuo-split.json`, JSON.stringify({ version: 1, sourceSize: size, sourceMtimeMs: mtimeMs, valid: false, multiTokenPrefill: false, maxDifference: 1, reason: 'probe mismatch' }));
+    const engine = await MusicgenEngine.load(dir, { device: 'cpu' });
+    expect(engine.decoderMode).toEqual({ mode: 'merged', note: 'probe mismatch' });
+    const result = await engine.generate({ prompts: ['p'], maxNewTokens: 8, sampling: { greedy: true } });
+    expect(result.takes[0].codes[0]).toHaveLength(5);
+    await engine.dispose();
+  });
+
+  it('keeps a decoder file that is not an optimum merged decoder as it is, saying why', async () => {
+    const dir = copy();
+    cpSync(join(dir, 'onnx/text_encoder.onnx'), join(dir, 'onnx/decoder_model_merged.onnx'));
+    const engine = await MusicgenEngine.load(dir, { device: 'cpu' });
+    expect(engine.decoderMode.mode).toBe('merged');
+    expect(engine.decoderMode.note).toMatch(/could not be split \(it is not a merged decoder/);
+    await engine.dispose();
+  });
+});
