@@ -56,6 +56,9 @@ for (const preset of presets) {
   const dir = ensureModel(preset);
   const bytes = onnxBytes(dir);
   const perImpl: Record<string, unknown> = {};
+  const prepared = measure('prepare', dir);
+  perImpl.firstLoad = { loadMs: prepared.loadMs, peakRssBytes: prepared.peakRssBytes };
+  process.stderr.write(`  first load (split + one-time check): ${(prepared.loadMs / 1000).toFixed(1)} s\n`);
   for (const impl of ['engine', 'transformers.js']) {
     const r = measure(impl, dir);
     const by = Object.fromEntries(r.scenarios.map((s) => [s.name, s]));

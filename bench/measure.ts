@@ -83,7 +83,14 @@ async function withTransformers(dir: string, scenarios: Scenario[]): Promise<Mea
   return { impl: 'transformers.js', loadMs, scenarios: results, peakRssBytes: process.resourceUsage().maxRSS * 1024 };
 }
 
+/** First load of a model folder: splits the merged decoder and checks the split once. */
+async function prepare(dir: string): Promise<MeasureResult> {
+  const engine = await MusicgenEngine.load(dir, { device: 'cpu' });
+  await engine.dispose();
+  return { impl: 'engine', loadMs: engine.loadMs, scenarios: [], peakRssBytes: process.resourceUsage().maxRSS * 1024 };
+}
+
 const [impl, dir, scenarioJson] = process.argv.slice(2);
 const scenarios = JSON.parse(scenarioJson) as Scenario[];
-const result = impl === 'engine' ? await withEngine(dir, scenarios) : await withTransformers(dir, scenarios);
+const result = impl === 'prepare' ? await prepare(dir) : impl === 'engine' ? await withEngine(dir, scenarios) : await withTransformers(dir, scenarios);
 process.stdout.write(`${JSON.stringify(result)}\n`);
