@@ -1,0 +1,71 @@
+/**
+ * Re-checks an installed model against its install record (`continuo-install.json`): every file
+ * must exist, have the recorded size and hash to the recorded sha256. A disk error, an antivirus
+ * "repair" or a copy interrupted half-way shows up here instead of as a crash inside onnxruntime.
+ */
+import { existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { modelsDir } from '../paths';
+import { ModelError } from './errors';
+import { hashFile } from './hash';
+import { MANIFEST_NAME, readManifest } from './manifest';
+
+export interface VerifyProblem {
+  file: string;
+  problem: 'missing' | 'size' | 'sha256';
+}
+
+export interface VerifyResult {
+  ok: boolean;
+  problems: VerifyProblem[];
+  /** One sentence for the user: all intact, or what to run to repair it. */
+  message: string;
+}
+
+export interface VerifyProgress {
+  file: string;
+  fileIndex: number;
+  files: number;
+  /** Bytes of this file hashed so far. */
+  bytes: number;
+  totalBytes: number;
+}
+
+export interface VerifyOptions {
+  onProgress?: (progress: VerifyProgress) => void;
+  signal?: AbortSignal;
+}
+
+export async function verifyModel(dataDir: string, id: string, options: VerifyOptions = {}): Promise<VerifyResult> {
+  const dir = join(modelsDir(dataDir), id);
+  if (/[\\/]/.test(id) || id === '..' || !existsSync(dir)) throw new ModelError('not-installed', `The model "${id}" is not installed.`);
+  const manifest = readManifest(dir);
+  if (!manifest) {
+    throw new ModelError(
+      'install-record-missing',
+      `${id} has no readable ${MANIFEST_NAME}, so there is nothing to check it against (it was not installed by "continuo models pull"). Run "continuo models pull ${id}" to reinstall it.`,
+    );
+  }
+  const problems: VerifyProblem[] = [];
+  for (const [fileIndex, file] of manifest.files.entries()) {
+    const path = join(dir, file.path);
+    const report = (bytes: number) => options.onProgress?.({ file: file.path, fileIndex, files: manifest.files.length, bytes, totalBytes: file.bytes });
+    if (!existsSync(path)) {
+      problems.push({ file: file.path, problem: 'missing' });
+      continue;
+    }
+    if (statSync(path).size !== file.bytes) {
+      problems.push({ file: file.path, problem: 'size' });
+      continue;
+    }
+    report(0);
+    const { sha256 } = await hashFile(path, { signal: options.signal, onBytes: report });
+    if (sha256 !== file.sha256) problems.push({ file: file.path, problem: 'sha256' });
+  }
+  const pulls = manifest.variants.map((v) => `"continuo models pull ${id} --variant ${v}"`).join(' and ');
+  const message =
+    problems.length === 0
+      ? `${id}: all ${manifest.files.length} files are intact.`
+      : `${id} is damaged (${problems.map((p) => `${p.file}: ${p.problem === 'missing' ? 'missing' : p.problem === 'size' ? 'wrong size' : 'contents changed'}`).join(', ')}). Run ${pulls || `"continuo models pull ${id}"`} again to repair it.`;
+  return { ok: problems.length === 0, problems, message };
+}
