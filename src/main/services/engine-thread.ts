@@ -1,0 +1,7 @@
+/** Worker-thread entry: the engine behind a RemoteEngineHost (used by `continuo serve`). */
+import { parentPort } from 'node:worker_threads';
+import { serveEngine } from './remote-engine';
+
+if (!parentPort) throw new Error('engine-thread must run in a worker thread.');
+const port = parentPort;
+serveEngine({ post: (m) => port.postMessage(m), onMessage: (listener) => port.on('message', listener) });

@@ -1,0 +1,146 @@
+/**
+ * The bodies of generate and continue jobs: pick the model, run the engine, save every take.
+ * Continuation takes its context from the parent's stored codes when they fit this model, and
+ * re-encodes the parent's audio otherwise (edited or imported takes, another model).
+ */
+import type { z } from 'zod';
+import type { ContinueParamsSchema, GenerateParamsSchema, Progress, Take, TakeSettings } from '../../shared/contract';
+import { ApiError } from '../../shared/contract';
+import { framesToSeconds, secondsToFrames } from '../../shared/units';
+import { resample, toChannels, trim } from '../audio';
+import { throwIfAborted, type Codes, type LongFormProgress } from '../engine';
+import type { Library } from '../library';
+import type { EngineHost, EngineInfo, HostResult } from './engine-host';
+
+type GenerateParams = z.output<typeof GenerateParamsSchema>;
+type ContinueParams = z.output<typeof ContinueParamsSchema>;
+
+export interface GenerationDeps {
+  library: Library;
+  host: EngineHost;
+  ensureEngine: (modelId?: string) => Promise<EngineInfo>;
+  created: (take: Take) => void;
+}
+
+export function toProgress(p: LongFormProgress): Progress {
+  return { step: p.step, total: p.total, etaMs: p.etaMs, elapsedMs: p.elapsedMs, window: p.window, windows: p.windows };
+}
+
+function settingsOf(params: GenerateParams | ContinueParams, result: HostResult): TakeSettings {
+  return { seconds: params.seconds, maxNewTokens: result.maxNewTokens, guidanceScale: result.guidanceScale, sampling: result.sampling, variations: params.variations };
+}
+
+export async function runGenerate(deps: GenerationDeps, params: GenerateParams, signal: AbortSignal, report: (p: Progress) => void): Promise<string[]> {
+  const info = await deps.ensureEngine(params.modelId);
+  throwIfAborted(signal);
+  const result = await deps.host.generate(
+    {
+      prompts: [params.prompt],
+      variations: params.variations,
+      newFrames: secondsToFrames(params.seconds, info),
+      guidanceScale: params.guidanceScale,
+      sampling: params.sampling,
+      seed: params.seed,
+    },
+    { signal, onProgress: (p) => report(toProgress(p)) },
+  );
+  throwIfAborted(signal);
+  return result.takes.map((take) => {
+    const saved = deps.library.saveTake({
+      kind: 'generate',
+      prompt: params.prompt,
+      modelId: info.modelId,
+      modelVariant: info.variant,
+      device: info.device,
+      seed: take.seed,
+      settings: settingsOf(params, result),
+      audio: take.audio,
+      codes: take.codes,
+      contextFrames: 0,
+    });
+    deps.created(saved);
+    return saved.id;
+  });
+}
+
+/**
+ * Frames [from, to) of the parent as audio codes for this engine's model: re-encoded from the
+ * audio when the model can (always for edited audio), else the stored codes when they are this
+ * model's.
+ */
+async function contextCodes(deps: GenerationDeps, parent: Take, info: EngineInfo, from: number, to: number): Promise<Codes> {
+  const stored = parent.modelId === info.modelId ? deps.library.getCodes(parent.id) : null;
+  const usable = stored && stored.length === info.codebooks ? stored : null;
+  if (info.canEncode && (parent.kind === 'edit' || parent.kind === 'import' || !usable)) {
+    let audio = trim(deps.library.readAudio(parent.id), from, to);
+    if (audio.sampleRate !== info.sampleRate) audio = await resample(audio, info.sampleRate);
+    if (audio.channels.length !== info.channels) audio = toChannels(audio, info.channels);
+    return deps.host.encode(audio);
+  }
+  if (!usable) {
+    throw new ApiError(
+      'model-unavailable',
+      `Cannot continue "${parent.title ?? parent.prompt}" with ${info.modelId}: it was made with ${parent.modelId}, and this model has no audio encoder to read its audio. Switch to ${parent.modelId} to continue it.`,
+    );
+  }
+  return usable.map((row) => row.slice(secondsToFrames(from, info), secondsToFrames(to, info)));
+}
+
+export async function runContinue(deps: GenerationDeps, params: ContinueParams, signal: AbortSignal, report: (p: Progress) => void): Promise<string[]> {
+  const parent = deps.library.getTake(params.takeId);
+  const info = await deps.ensureEngine(params.modelId);
+  const duration = parent.durationSeconds;
+  const region = params.region ?? { start: params.extend ? Math.max(0, duration - info.windowSeconds / 2) : 0, end: duration };
+  const start = Math.max(0, Math.min(region.start, duration));
+  const end = Math.min(region.end, duration);
+  if (secondsToFrames(end, info) - secondsToFrames(start, info) < 1) {
+    throw new ApiError('invalid-params', 'The selected region is shorter than one codec frame (20 ms); select a longer region.');
+  }
+  const context = await contextCodes(deps, parent, info, start, end);
+  const prefix = params.extend ? await contextCodes(deps, parent, info, 0, start) : undefined;
+  throwIfAborted(signal);
+  const prompt = params.prompt ?? parent.prompt;
+  const result = await deps.host.generate(
+    {
+      prompts: [prompt],
+      variations: params.variations,
+      newFrames: secondsToFrames(params.seconds, info),
+      guidanceScale: params.guidanceScale,
+      sampling: params.sampling,
+      seed: params.seed,
+      context,
+    },
+    { signal, onProgress: (p) => report(toProgress(p)) },
+  );
+  throwIfAborted(signal);
+  const ids: string[] = [];
+  for (const take of result.takes) {
+    const usedStart = end - framesToSeconds(take.contextFrames, info);
+    let codes = take.codes;
+    let audio = take.audio;
+    let contextFrames = take.contextFrames;
+    if (prefix && prefix[0].length > 0) {
+      const usedPrefix = prefix.map((row, k) => row.concat(context[k].slice(0, context[0].length - take.contextFrames)));
+      codes = usedPrefix.map((row, k) => row.concat(take.codes[k]));
+      contextFrames += usedPrefix[0].length;
+      [audio] = await deps.host.decode([codes]);
+    }
+    const saved = deps.library.saveTake({
+      kind: 'continue',
+      prompt,
+      modelId: info.modelId,
+      modelVariant: info.variant,
+      device: info.device,
+      seed: take.seed,
+      settings: settingsOf(params, result),
+      audio,
+      codes,
+      contextFrames,
+      parentId: parent.id,
+      region: { start: usedStart, end },
+    });
+    deps.created(saved);
+    ids.push(saved.id);
+  }
+  return ids;
+}
