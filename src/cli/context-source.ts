@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { readAudioFile, resample, toChannels, type AudioData } from '../main/audio';
 import type { Codes, MusicgenEngine } from '../main/engine';
+import { Library } from '../main/library';
 import { secondsToFrames, secondsToSamples } from '../shared/units';
 import { CliError } from './errors';
 
@@ -49,14 +50,36 @@ export function codesFromFile(path: string, region: Region, engine: MusicgenEngi
   return codes.map((row) => row.slice(secondsToFrames(from, spec), secondsToFrames(to, spec)));
 }
 
-export async function codesFromAudio(path: string, region: Region, engine: MusicgenEngine): Promise<Codes> {
+/** Audio between two times, converted to the model's rate and channels, as the model's codes. */
+async function encodeRegion(source: AudioData, from: number, to: number, engine: MusicgenEngine): Promise<Codes> {
   const spec = engine.spec;
-  let audio: AudioData = await readAudioFile(path);
-  const { from, to } = checkRegion(region, audio.channels[0].length / audio.sampleRate, path);
-  const start = secondsToSamples(from, audio.sampleRate);
-  const end = secondsToSamples(to, audio.sampleRate);
-  audio = { sampleRate: audio.sampleRate, channels: audio.channels.map((c) => c.slice(start, end)) };
+  const start = secondsToSamples(from, source.sampleRate);
+  const end = secondsToSamples(to, source.sampleRate);
+  let audio: AudioData = { sampleRate: source.sampleRate, channels: source.channels.map((c) => c.slice(start, end)) };
   if (audio.sampleRate !== spec.sampleRate) audio = await resample(audio, spec.sampleRate);
   if (audio.channels.length !== spec.channels) audio = toChannels(audio, spec.channels);
   return engine.encode(audio);
+}
+
+export async function codesFromAudio(path: string, region: Region, engine: MusicgenEngine): Promise<Codes> {
+  const audio = await readAudioFile(path);
+  const { from, to } = checkRegion(region, audio.channels[0].length / audio.sampleRate, path);
+  return encodeRegion(audio, from, to, engine);
+}
+
+/** A library take's region: its stored codes when they are this model's, else its audio encoded. */
+export async function codesFromTake(dataDir: string, id: string, region: Region, engine: MusicgenEngine, modelId: string): Promise<{ codes: Codes; region: { start: number; end: number } }> {
+  const library = Library.open(dataDir);
+  try {
+    const take = library.getTake(id);
+    const { from, to } = checkRegion(region, take.durationSeconds, `take ${id}`);
+    const spec = engine.spec;
+    const stored = take.modelId === modelId ? library.getCodes(id) : null;
+    if (stored && stored.length === spec.codebooks && take.kind !== 'edit') {
+      return { codes: stored.map((row) => row.slice(secondsToFrames(from, spec), secondsToFrames(to, spec))), region: { start: from, end: to } };
+    }
+    return { codes: await encodeRegion(library.readAudio(id), from, to, engine), region: { start: from, end: to } };
+  } finally {
+    library.close();
+  }
 }

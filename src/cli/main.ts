@@ -4,6 +4,9 @@ import { Command } from 'commander';
 import { defaultDataDir } from '../main/paths';
 import { continueCommand } from './commands/continue';
 import { generateCommand } from './commands/generate';
+import { libraryCommand } from './commands/library';
+import { modelsCommand } from './commands/models';
+import { serveCommand } from './commands/serve';
 import { reportError } from './errors';
 
 export interface GlobalFlags {
@@ -19,6 +22,9 @@ const globals = (): GlobalFlags => ({ dataDir: program.opts().dataDir ?? default
 
 program.addCommand(generateCommand(globals));
 program.addCommand(continueCommand(globals));
+program.addCommand(libraryCommand(globals));
+program.addCommand(modelsCommand(globals));
+program.addCommand(serveCommand(globals));
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   process.exitCode = reportError(error);

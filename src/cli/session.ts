@@ -3,6 +3,7 @@
  * the engine with a progress line, writing the takes and reporting them.
  */
 import { MusicgenEngine, type Codes, type GenerateResult } from '../main/engine';
+import { Library } from '../main/library';
 import { resolveModel, type InstalledModel } from '../main/models/installed';
 import { framesToSeconds } from '../shared/units';
 import { CliError } from './errors';
@@ -40,11 +41,18 @@ export function interruptSignal(): { signal: AbortSignal; dispose: () => void } 
 export async function runGeneration(
   loaded: LoadedModel,
   flags: GenerationFlags,
-  options: { defaultSeconds: number; context?: Codes; label: string; extra?: Record<string, unknown> },
+  options: {
+    defaultSeconds: number;
+    dataDir: string;
+    context?: Codes;
+    label: string;
+    extra?: Record<string, unknown>;
+    /** The library take this continues, and the region it continues from. */
+    parent?: { id: string; region: { start: number; end: number } };
+  },
 ): Promise<GenerateResult> {
   const { engine, model } = loaded;
-  if (!flags.out && !flags.save) throw new CliError('Nothing would be kept: give --out FILE.wav, or drop --no-save.');
-  if (!flags.out) throw new CliError('Give --out FILE.wav to choose where the audio is written.');
+  if (!flags.out && !flags.save) throw new CliError('Nothing would be kept: give --out FILE.wav, or drop --no-save.', 2);
   const request = { ...buildRequest(flags, engine.spec, options.defaultSeconds), context: options.context };
   const interrupt = interruptSignal();
   const progress = progressPrinter(flags.progress ? 'lines' : process.stderr.isTTY ? 'tty' : 'off', options.label);
@@ -56,15 +64,50 @@ export async function runGeneration(
     interrupt.dispose();
   }
   for (const warning of result.warnings) process.stderr.write(`warning: ${warning}\n`);
-  const paths = writeTakes(result.takes, flags.out, flags.format);
-  report(result, paths, loaded, model, flags, options.extra ?? {});
+  const paths = flags.out ? writeTakes(result.takes, flags.out, flags.format) : [];
+  const takeIds = flags.save ? saveToLibrary(options.dataDir, result, loaded, options) : [];
+  report(result, paths, takeIds, loaded, model, flags, options.extra ?? {});
   return result;
 }
 
-function report(result: GenerateResult, paths: string[], { engine }: LoadedModel, model: InstalledModel, flags: GenerationFlags, extra: Record<string, unknown>): void {
+/** Keeps every take in the library, as the studio does, so it shows up in its history. */
+function saveToLibrary(dataDir: string, result: GenerateResult, { engine, model }: LoadedModel, options: { context?: Codes; parent?: { id: string; region: { start: number; end: number } } }): string[] {
+  const library = Library.open(dataDir);
+  try {
+    const r = result.request;
+    return result.takes.map(
+      (take) =>
+        library.saveTake({
+          kind: options.context ? 'continue' : 'generate',
+          prompt: take.prompt,
+          modelId: model.id,
+          modelVariant: engine.variant,
+          device: engine.device,
+          seed: take.seed,
+          settings: {
+            seconds: framesToSeconds(take.codes[0].length - take.contextFrames, engine.spec),
+            maxNewTokens: r.maxNewTokens,
+            guidanceScale: r.guidanceScale,
+            sampling: r.sampling,
+            variations: r.variations,
+          },
+          audio: take.audio,
+          codes: take.codes,
+          contextFrames: take.contextFrames,
+          parentId: options.parent?.id ?? null,
+          region: options.parent?.region ?? null,
+        }).id,
+    );
+  } finally {
+    library.close();
+  }
+}
+
+function report(result: GenerateResult, paths: string[], takeIds: string[], { engine }: LoadedModel, model: InstalledModel, flags: GenerationFlags, extra: Record<string, unknown>): void {
   const spec = engine.spec;
   const takes = result.takes.map((take, i) => ({
-    out: paths[i],
+    out: paths[i] ?? null,
+    takeId: takeIds[i] ?? null,
     prompt: take.prompt,
     seed: take.seed,
     frames: take.codes[0].length,
@@ -101,6 +144,7 @@ function report(result: GenerateResult, paths: string[], { engine }: LoadedModel
   process.stdout.write(`Model ${model.id} (${engine.variant}) on ${engine.deviceReason}\n`);
   for (const take of takes) {
     const channels = spec.channels === 2 ? 'stereo' : 'mono';
-    process.stdout.write(`Wrote ${take.out}: ${take.seconds} s, ${spec.sampleRate / 1000} kHz ${channels}, seed ${take.seed}\n`);
+    const where = [take.out && `wrote ${take.out}`, take.takeId && `saved as take ${take.takeId}`].filter(Boolean).join(', ');
+    process.stdout.write(`${take.seconds} s, ${spec.sampleRate / 1000} kHz ${channels}, seed ${take.seed}: ${where}\n`);
   }
 }

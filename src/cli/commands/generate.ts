@@ -15,7 +15,7 @@ export function generateCommand(globals: () => GlobalFlags): Command {
     }
     const loaded = await loadModel(flags, globals().dataDir);
     try {
-      await runGeneration(loaded, flags, { defaultSeconds: DEFAULT_SECONDS, label: 'Generating' });
+      await runGeneration(loaded, flags, { defaultSeconds: DEFAULT_SECONDS, dataDir: globals().dataDir, label: 'Generating' });
     } finally {
       await loaded.engine.dispose();
     }

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Test prerequisites that do not come from npm: Debian's Chromium for the Playwright end-to-end
+# tests (Playwright's own browser download cannot work offline), and xvfb for a real window.
+set -euo pipefail
+need=()
+command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ] || need+=(chromium)
+command -v xvfb-run >/dev/null 2>&1 || need+=(xvfb)
+if [ ${#need[@]} -eq 0 ]; then
+  echo "test set-up: chromium and xvfb are installed"
+  exit 0
+fi
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then
+  command -v sudo >/dev/null 2>&1 || { echo "test set-up: please install ${need[*]} (as root: apt-get install -y ${need[*]})" >&2; exit 1; }
+  sudo="sudo"
+fi
+echo "test set-up: installing ${need[*]} with apt-get"
+$sudo apt-get install -y --no-install-recommends "${need[@]}" >/dev/null 2>&1 || { $sudo apt-get update >/dev/null && $sudo apt-get install -y --no-install-recommends "${need[@]}" >/dev/null; }
+echo "test set-up: done"

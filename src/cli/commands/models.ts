@@ -1,0 +1,114 @@
+/** `continuo models`: the MusicGen models to download, check and remove. */
+import { createInterface } from 'node:readline/promises';
+import { Command, Option } from 'commander';
+import { VARIANTS, type ModelInfo } from '../../shared/contract';
+import { createServices } from '../../main/services';
+import { withServices } from '../services-session';
+import { CliError } from '../errors';
+import { oneOf } from '../parse';
+import type { GlobalFlags } from '../main';
+
+const size = (bytes: number | null) => (bytes === null ? 'size unknown' : bytes >= 1e9 ? `${(bytes / 1e9).toFixed(1)} GB` : `${Math.round(bytes / 1e6)} MB`);
+
+function describe(model: ModelInfo): string {
+  const installed = model.installedVariants.length ? `installed: ${model.installedVariants.join(', ')}` : 'not installed';
+  const variants = model.variants.map((v) => `${v.variant} ${size(v.bytes)}`).join(', ');
+  return `${model.active ? '*' : ' '} ${model.id.padEnd(22)} ${installed.padEnd(28)} ${model.isTestModel ? 'built-in test model (noise, not music)' : variants}`;
+}
+
+async function confirmLicence(model: ModelInfo, yes: boolean | undefined): Promise<void> {
+  if (!model.licence) return;
+  process.stderr.write(`${model.name} is licensed ${model.licence.name}: ${model.licence.summary}\n${model.licence.url}\n`);
+  if (yes) return;
+  if (!process.stdin.isTTY) throw new CliError(`Accept the licence to download: add --yes to "continuo models pull ${model.id}".`, 2);
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  const answer = await rl.question('Accept the licence and download? [y/N] ');
+  rl.close();
+  if (!/^y(es)?$/i.test(answer.trim())) throw new CliError('Not downloaded: the licence was not accepted.', 1);
+}
+
+export function modelsCommand(globals: () => GlobalFlags): Command {
+  const models = new Command('models').description('download, verify and remove MusicGen models');
+
+  models
+    .command('list')
+    .description('models you can download and the ones installed (* = in use)')
+    .option('--json', 'print JSON')
+    .action(async (flags: { json?: boolean }) => {
+      await withServices(globals().dataDir, async (services) => {
+        const list = await services.call('models/list', {});
+        process.stdout.write(flags.json ? `${JSON.stringify(list)}\n` : `${list.map(describe).join('\n')}\n`);
+      });
+    });
+
+  models
+    .command('pull <id>')
+    .description('download a model (resumes an interrupted download)')
+    .addOption(new Option('--variant <variant>', "file variant (default: the model's recommended one)").argParser(oneOf(VARIANTS)))
+    .option('--yes', 'accept the model licence without asking')
+    .option('--hub <url>', 'Hugging Face Hub base URL, a mirror, or a file: folder of downloaded repos')
+    .option('--json', 'print JSON when done')
+    .action(async (id: string, flags: { variant?: (typeof VARIANTS)[number]; yes?: boolean; hub?: string; json?: boolean }) => {
+      const services = createServices({ dataDir: globals().dataDir, hubBaseUrl: flags.hub ?? process.env.CONTINUO_HUB_URL });
+      try {
+        const known = (await services.call('models/list', {})).find((m) => m.id === id);
+        if (known) await confirmLicence(known, flags.yes);
+        const done = new Promise<ModelInfo>((resolve, reject) => {
+          services.events.on('model.updated', (model) => {
+            if (model.id !== id || !model.download) return;
+            const p = model.download;
+            if (p.phase === 'downloading' && process.stderr.isTTY) {
+              const total = p.totalBytes ? ` of ${size(p.totalBytes)}` : '';
+              process.stderr.write(`\r${p.file} (${p.fileIndex + 1}/${p.files}): ${size(p.bytes)}${total}, ${size(p.bytesPerSecond)}/s   `);
+            } else if (p.phase === 'verifying' && process.stderr.isTTY) process.stderr.write(`\rverifying ${p.file}…${' '.repeat(30)}`);
+            else if (p.phase === 'complete') resolve(model);
+            else if (p.phase === 'error') reject(new CliError(p.message));
+          });
+        });
+        const onInt = () => void services.call('models/cancel', { id });
+        process.once('SIGINT', onInt);
+        await services.call('models/pull', { id, variant: flags.variant, acceptLicence: true });
+        const model = await done.finally(() => process.off('SIGINT', onInt));
+        if (process.stderr.isTTY) process.stderr.write('\n');
+        process.stdout.write(flags.json ? `${JSON.stringify(model)}\n` : `Installed ${id} (${model.installedVariants.join(', ')}).\n`);
+      } finally {
+        await services.close();
+      }
+    });
+
+  models
+    .command('verify <id>')
+    .description('re-check every file of an installed model against its size and sha256')
+    .option('--json', 'print JSON')
+    .action(async (id: string, flags: { json?: boolean }) => {
+      await withServices(globals().dataDir, async (services) => {
+        const result = await services.call('models/verify', { id });
+        if (flags.json) process.stdout.write(`${JSON.stringify(result)}\n`);
+        else if (result.ok) process.stdout.write(`${id}: all files are intact.\n`);
+        else process.stdout.write(`${result.problems.map((p) => `${p.file}: ${p.problem}`).join('\n')}\n`);
+        if (!result.ok) throw new CliError(`${id} is damaged: run "continuo models pull ${id}" to repair it.`);
+      });
+    });
+
+  models
+    .command('rm <id>')
+    .description('delete an installed model')
+    .option('--json', 'print JSON')
+    .action(async (id: string, flags: { json?: boolean }) => {
+      await withServices(globals().dataDir, async (services) => {
+        await services.call('models/remove', { id });
+        process.stdout.write(flags.json ? `${JSON.stringify({ ok: true })}\n` : `Removed ${id}.\n`);
+      });
+    });
+
+  models
+    .command('use <id>')
+    .description('generate with this installed model from now on')
+    .action(async (id: string) => {
+      await withServices(globals().dataDir, async (services) => {
+        await services.call('models/use', { id });
+        process.stdout.write(`Using ${id}.\n`);
+      });
+    });
+  return models;
+}
