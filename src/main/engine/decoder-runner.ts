@@ -75,23 +75,38 @@ async function timed(session: ort.InferenceSession, feeds: Record<string, ort.Te
   return { out, runMs: performance.now() - started };
 }
 
-export class MergedDecoderRunner implements StepRunner {
-  readonly encoderStateType: FloatType;
-  private readonly names: string[];
-  private readonly cacheType: FloatType;
-  private readonly cache = new Map<string, ort.Tensor>();
-  private feeds: Record<string, ort.Tensor> = {};
-  private readonly last: LastLogits;
+/** What both runners keep between steps: the KV cache, the constant feeds, the logits buffer. */
+abstract class CachingRunner {
+  protected readonly names: string[];
+  protected readonly cacheType: FloatType;
+  protected readonly cache = new Map<string, ort.Tensor>();
+  protected feeds: Record<string, ort.Tensor> = {};
+  protected readonly last: LastLogits;
+
+  constructor(
+    protected readonly spec: ModelSpec,
+    cacheSession: ort.InferenceSession,
+    readonly encoderStateType: FloatType,
+  ) {
+    this.names = pastNames(spec.layers);
+    this.cacheType = floatTypeOf(cacheSession, this.names[0]);
+    this.last = new LastLogits(spec.codebookSize);
+  }
+
+  end(): void {
+    this.cache.clear();
+    this.feeds = {};
+  }
+}
+
+export class MergedDecoderRunner extends CachingRunner implements StepRunner {
   private readonly useCache = [new ort.Tensor('bool', Uint8Array.of(0), [1]), new ort.Tensor('bool', Uint8Array.of(1), [1])];
 
   constructor(
     private readonly session: ort.InferenceSession,
-    private readonly spec: ModelSpec,
+    spec: ModelSpec,
   ) {
-    this.names = pastNames(spec.layers);
-    this.cacheType = floatTypeOf(session, this.names[0]);
-    this.encoderStateType = floatTypeOf(session, 'encoder_hidden_states');
-    this.last = new LastLogits(spec.codebookSize);
+    super(spec, session, floatTypeOf(session, 'encoder_hidden_states'));
   }
 
   async begin(encoderStates: ort.Tensor, encoderMask: ort.Tensor, samples: number): Promise<void> {
@@ -111,21 +126,9 @@ export class MergedDecoderRunner implements StepRunner {
     }
     return { logits: this.last.of(out.logits, rows, length), runMs };
   }
-
-  end(): void {
-    this.cache.clear();
-    this.feeds = {};
-  }
 }
 
-export class SplitDecoderRunner implements StepRunner {
-  readonly encoderStateType: FloatType;
-  private readonly names: string[];
-  private readonly cacheType: FloatType;
-  private readonly cache = new Map<string, ort.Tensor>();
-  private feeds: Record<string, ort.Tensor> = {};
-  private readonly last: LastLogits;
-
+export class SplitDecoderRunner extends CachingRunner implements StepRunner {
   /**
    * @param multiTokenPrefill whether the cached branch handles several new positions at once;
    *   some exports traced it for one position only, and then a context is fed position by position.
@@ -133,13 +136,10 @@ export class SplitDecoderRunner implements StepRunner {
   constructor(
     private readonly decoder: ort.InferenceSession,
     private readonly cross: ort.InferenceSession,
-    private readonly spec: ModelSpec,
+    spec: ModelSpec,
     private readonly multiTokenPrefill: boolean,
   ) {
-    this.names = pastNames(spec.layers);
-    this.cacheType = floatTypeOf(decoder, this.names[0]);
-    this.encoderStateType = floatTypeOf(cross, 'encoder_hidden_states');
-    this.last = new LastLogits(spec.codebookSize);
+    super(spec, decoder, floatTypeOf(cross, 'encoder_hidden_states'));
   }
 
   async begin(encoderStates: ort.Tensor, encoderMask: ort.Tensor, samples: number): Promise<void> {
@@ -177,10 +177,5 @@ export class SplitDecoderRunner implements StepRunner {
     const { out, runMs } = await timed(this.decoder, feeds);
     for (const name of this.names) if (!name.includes('.encoder.')) this.cache.set(name, out[presentName(name)]);
     return { logits: this.last.of(out.logits, rows, length), runMs };
-  }
-
-  end(): void {
-    this.cache.clear();
-    this.feeds = {};
   }
 }
