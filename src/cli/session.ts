@@ -12,7 +12,7 @@ import { progressPrinter, round, timingsJson, writeTakes } from './output';
 
 export const TEST_MODEL_NOTICE =
   'Using Continuo\'s built-in test model: it has random weights and makes noise, not music. ' +
-  'Get a real model with "continuo models pull musicgen-small" (about 1.7 GB, CC-BY-NC 4.0).';
+  'For music, download MusicGen once: "continuo models pull musicgen-small" (CC-BY-NC 4.0, non-commercial).';
 
 export interface LoadedModel {
   engine: MusicgenEngine;

@@ -32,11 +32,11 @@ function bindingDir(): string {
 export function unavailableReason(device: Device): string | undefined {
   if (device === 'cpu') return undefined;
   const listed = ort.listSupportedBackends().find((b) => b.name === device);
-  if (!listed) return `onnxruntime-node ${ort.env.versions.node} has no ${device} provider on ${process.platform}-${process.arch}`;
+  if (!listed) return `not available in onnxruntime-node on ${process.platform}-${process.arch}`;
   if (listed.bundled) return undefined;
   const library = PROVIDER_LIBRARY[device];
   if (library && existsSync(join(bindingDir(), library))) return undefined;
-  return `the ${device} provider is not installed (run: ONNXRUNTIME_NODE_INSTALL=cuda12 npm rebuild onnxruntime-node, on a machine with internet and CUDA 12)`;
+  return `its provider is not installed (README › GPU)`;
 }
 
 export interface SessionChoice {
