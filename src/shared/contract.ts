@@ -114,7 +114,9 @@ export const TakeSchema = z.object({
   settings: TakeSettingsSchema,
   sampleRate: z.number().int(),
   channels: z.number().int(),
+  /** Length in codec frames (50 per second for MusicGen); 0 for audio without codes. */
   frames: z.number().int(),
+  /** Of those frames, how many came from the parent (the continued region, or the whole take when extending). */
   contextFrames: z.number().int(),
   durationSeconds: z.number(),
   parentId: id.nullable(),

@@ -39,7 +39,7 @@ export function editTake(library: Library, { takeId, ...edits }: EditParams): Ta
     codes,
     contextFrames: 0,
     parentId: parent.id,
-    region: { start, end },
+    region: edits.trim ? { start, end } : null,
     edits: { ...edits, trim: edits.trim ? { start, end } : undefined },
   });
 }

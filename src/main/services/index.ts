@@ -85,7 +85,12 @@ export function createServices(options: ServicesOptions): Services {
     }
     const model = resolveModel(dataDir, wanted);
     const variant = settings.variant && installedVariants(model.dir).includes(settings.variant) ? settings.variant : (installedVariants(model.dir)[0] ?? 'fp32');
-    return host.load(model, { variant, device: settings.device, threads: settings.threads ?? undefined });
+    const before = host.current()?.modelId;
+    const info = await host.load(model, { variant, device: settings.device, threads: settings.threads ?? undefined });
+    // The built-in test model may have just been generated, and "active" moved: tell the views.
+    const shown = before !== info.modelId ? models.list().find((m) => m.id === info.modelId) : undefined;
+    if (shown) events.emit('model.updated', shown);
+    return info;
   }
 
   const deps: GenerationDeps = { library, host, ensureEngine, created: (take) => events.emit('take.created', take) };
