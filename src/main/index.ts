@@ -133,7 +133,7 @@ app.whenReady().then(() => {
     callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CSP] } });
   });
   session.defaultSession.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
-  const services = createServices({ dataDir: app.getPath('userData'), host: engineProcessHost(), version: app.getVersion() });
+  const services = createServices({ dataDir: process.env.CONTINUO_DATA_DIR ?? app.getPath('userData'), host: engineProcessHost(), version: app.getVersion() });
   let mainWindow: BrowserWindow | undefined;
   serveAudio(services);
   serveIpc(services, () => mainWindow);

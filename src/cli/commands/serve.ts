@@ -4,7 +4,7 @@
  * worker thread so that generation never stalls the page.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
@@ -17,10 +17,22 @@ import type { GlobalFlags } from '../main';
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 export const RENDERER_DIR = join(ROOT, 'out', 'renderer');
 
-/** Builds the renderer once if this checkout has not built it yet. */
+/** The newest modification time of the sources the renderer is built from. */
+function newestSource(): number {
+  let newest = 0;
+  for (const dir of ['src/renderer', 'src/shared']) {
+    for (const entry of readdirSync(join(ROOT, dir), { recursive: true, withFileTypes: true })) {
+      if (entry.isFile()) newest = Math.max(newest, statSync(join(entry.parentPath, entry.name)).mtimeMs);
+    }
+  }
+  return newest;
+}
+
+/** Builds the renderer if this checkout has not built it yet, or its sources changed since. */
 export function ensureRendererBuilt(): void {
-  if (existsSync(join(RENDERER_DIR, 'index.html'))) return;
-  process.stderr.write('Building the studio (first run only)…\n');
+  const index = join(RENDERER_DIR, 'index.html');
+  if (existsSync(index) && statSync(index).mtimeMs >= newestSource()) return;
+  process.stderr.write('Building the studio…\n');
   execFileSync(process.execPath, [join(ROOT, 'node_modules', 'electron-vite', 'bin', 'electron-vite.js'), 'build'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
 }
 

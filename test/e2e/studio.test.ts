@@ -1,0 +1,128 @@
+/**
+ * End to end in browser mode: the built studio in Debian's Chromium (driven by playwright-core)
+ * against the real services and the built-in test model. Screenshots land in docs/screenshots.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureRendererBuilt, RENDERER_DIR } from '../../src/cli/commands/serve';
+import { startBrowserHost, type BrowserHost } from '../../src/main/transport/browser-host';
+import { testServices } from '../helpers/services';
+
+const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
+const SHOTS = join(import.meta.dirname, '..', '..', 'docs', 'screenshots');
+const hasChromium = existsSync(CHROMIUM);
+
+describe.skipIf(!hasChromium)('studio in the browser', () => {
+  const services = testServices();
+  let host: BrowserHost;
+  let browser: Browser;
+  let page: Page;
+  const errors: string[] = [];
+  const T = (id: string) => page.getByTestId(id);
+
+  beforeAll(async () => {
+    ensureRendererBuilt();
+    host = await startBrowserHost({ services, rendererDir: RENDERER_DIR });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    });
+    page = await (await browser.newContext({ viewport: { width: 1440, height: 900 } })).newPage();
+    page.on('pageerror', (e) => errors.push(e.message));
+    page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+    await page.goto(host.url);
+  }, 300_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await host?.close();
+  });
+
+  it('generate → progress → history → waveform → region → continue → lineage → search → delete + undo', async () => {
+    await T('history-empty').waitFor();
+    await expect(T('history-empty').innerText()).resolves.toMatch(/No takes yet/);
+    await expect(T('test-model-badge').innerText()).resolves.toMatch(/noise/);
+    await page.screenshot({ path: join(SHOTS, 'studio-empty.png') });
+
+    await T('prompt-input').fill('warm lo-fi piano with vinyl crackle, 80 bpm');
+    await T('duration-input').fill('4');
+    await T('duration-input').press('Tab');
+    await T('generate-button').click();
+    const job = T('job-row').first();
+    await job.waitFor();
+    await page.locator('[data-testid="job-progress"]').first().waitFor({ timeout: 60_000 });
+    await page.locator('[data-testid="job-row"][data-status="done"]').first().waitFor({ timeout: 120_000 });
+
+    const row = T('history-row').first();
+    await row.waitFor();
+    const parentId = (await row.getAttribute('data-take-id'))!;
+    const parent = await services.call('takes/get', { id: parentId });
+    expect(parent.prompt).toBe('warm lo-fi piano with vinyl crackle, 80 bpm');
+    expect(parent.durationSeconds).toBeCloseTo(4, 5);
+
+    await page.locator(`[data-testid="take-editor"][data-take-id="${parentId}"]`).waitFor({ timeout: 10_000 });
+    await page.locator('[data-testid="waveform"][data-ready="true"]').waitFor({ timeout: 30_000 });
+    // The waveform is really drawn: wavesurfer renders into canvases in its shadow root.
+    const drawn = await page.getByTestId('waveform').evaluate((el) => {
+      const root = el.querySelector('div')?.shadowRoot ?? el.shadowRoot;
+      const canvases = [...(root?.querySelectorAll('canvas') ?? el.querySelectorAll('canvas'))] as HTMLCanvasElement[];
+      return canvases.some((c) => {
+        const ctx = c.getContext('2d');
+        if (!ctx || c.width === 0) return false;
+        const data = ctx.getImageData(0, 0, c.width, c.height).data;
+        for (let i = 3; i < data.length; i += 4) if (data[i] > 0) return true;
+        return false;
+      });
+    });
+    expect(drawn).toBe(true);
+
+    await T('region-start').fill('1');
+    await T('region-start').press('Enter');
+    await T('region-end').fill('3');
+    await T('region-end').press('Enter');
+    await page.screenshot({ path: join(SHOTS, 'editor-region.png') });
+    await T('continue-button').click();
+    await page.locator('[data-testid="job-row"][data-status="done"]').nth(1).waitFor({ timeout: 120_000 });
+
+    const childRow = page.locator(`[data-testid="history-row"][data-parent-id="${parentId}"]`).first();
+    await childRow.waitFor({ timeout: 10_000 });
+    const childId = (await childRow.getAttribute('data-take-id'))!;
+    const child = await services.call('takes/get', { id: childId });
+    expect(child).toMatchObject({ kind: 'continue', parentId, region: { start: 1, end: 3 }, contextFrames: 100 });
+    await childRow.getByTestId('history-row-select').click();
+    await T('lineage-parent').waitFor();
+    await expect(T('lineage-region').innerText()).resolves.toMatch(/0:01\.0.*0:03\.0/);
+    await page.screenshot({ path: join(SHOTS, 'continuation-lineage.png') });
+
+    await T('history-search').fill('vinyl');
+    await expect.poll(() => T('history-row').count(), { timeout: 5_000 }).toBe(2);
+    await T('history-search').fill('nothing-like-this');
+    await expect.poll(() => T('history-row').count(), { timeout: 5_000 }).toBe(0);
+    await T('history-search').fill('');
+    await expect.poll(() => T('history-row').count(), { timeout: 5_000 }).toBe(2);
+
+    await page.locator(`[data-testid="history-row"][data-take-id="${childId}"]`).getByTestId('delete-take').click();
+    await T('undo-delete').waitFor();
+    await expect.poll(() => T('history-row').count(), { timeout: 5_000 }).toBe(1);
+    expect((await services.call('takes/get', { id: childId })).deletedAt).not.toBeNull();
+    await T('undo-delete').click();
+    await page.locator(`[data-testid="history-row"][data-take-id="${childId}"]`).waitFor();
+    expect((await services.call('takes/get', { id: childId })).deletedAt).toBeNull();
+    expect(errors).toEqual([]);
+  });
+
+  it('shows the models and arrange views', async () => {
+    await T('nav-models').click();
+    await page.locator('[data-testid="model-card"][data-model-id="musicgen-small"]').waitFor();
+    await expect(T('model-licence').first().innerText()).resolves.toMatch(/NonCommercial/);
+    await expect(T('model-download').first().isDisabled()).resolves.toBe(true);
+    await page.screenshot({ path: join(SHOTS, 'models.png') });
+    await T('nav-arrange').click();
+    await page.waitForTimeout(300);
+    await page.screenshot({ path: join(SHOTS, 'arrange.png') });
+    await T('nav-studio').click();
+    expect(errors).toEqual([]);
+  });
+});
