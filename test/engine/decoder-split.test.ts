@@ -21,12 +21,12 @@ describe('decoder split', () => {
   it('splits on first load into two small files that reference the merged weights', async () => {
     const dir = copy();
     const engine = await MusicgenEngine.load(dir, { device: 'cpu' });
-    expect(engine.decoderMode.mode).toBe('split');
+    expect(engine.decoderMode).toMatchObject({ mode: 'split', cache: 'two-block' });
     const merged = statSync(join(dir, 'onnx/decoder_model_merged.onnx')).size;
     expect(statSync(join(dir, 'onnx/decoder_model_merged.continuo-with-past.onnx')).size).toBeLessThan(merged / 10);
     expect(statSync(join(dir, 'onnx/decoder_model_merged.continuo-cross.onnx')).size).toBeLessThan(merged / 10);
     const stamp = JSON.parse(readFileSync(join(dir, 'onnx/decoder_model_merged.onnx.continuo-split.json'), 'utf8'));
-    expect(stamp).toMatchObject({ valid: true, multiTokenPrefill: true });
+    expect(stamp).toMatchObject({ valid: true, multiTokenPrefill: true, cache: 'two-block' });
     expect(stamp.maxDifference).toBeLessThan(1e-3);
     const a = await engine.generate({ prompts: ['p'], maxNewTokens: 12, sampling: { greedy: true } });
     await engine.dispose();
@@ -39,13 +39,43 @@ describe('decoder split', () => {
     await again.dispose();
   });
 
+  it('the two-block cache picks the same tokens as the merged decoder across many folds', async () => {
+    const twoBlock = await MusicgenEngine.load(copy(), { device: 'cpu' });
+    expect(twoBlock.decoderMode.cache).toBe('two-block');
+    const dir = copy();
+    const merged = join(dir, 'onnx/decoder_model_merged.onnx');
+    const { size, mtimeMs } = statSync(merged);
+    writeFileSync(`${merged}.continuo-split.json`, JSON.stringify({ version: 2, sourceSize: size, sourceMtimeMs: mtimeMs, valid: false, multiTokenPrefill: false, maxDifference: 1, reason: 'forced' }));
+    const reference = await MusicgenEngine.load(dir, { device: 'cpu' });
+    expect(reference.decoderMode.mode).toBe('merged');
+    // 200 steps fold the recent block three times; two prompts and guidance cover the batch rows.
+    const request = { prompts: ['p', 'a longer second prompt'], maxNewTokens: 200, guidanceScale: 3, sampling: { greedy: true } };
+    const [a, b] = [await twoBlock.generate(request), await reference.generate(request)];
+    expect(a.takes.map((t) => t.codes)).toEqual(b.takes.map((t) => t.codes));
+    await Promise.all([twoBlock.dispose(), reference.dispose()]);
+  });
+
+  it('uses the export\'s own cache layout when the two-block rewrite does not fit it', async () => {
+    const dir = copy();
+    await (await MusicgenEngine.load(dir, { device: 'cpu' })).dispose();
+    const merged = join(dir, 'onnx/decoder_model_merged.onnx');
+    const { size, mtimeMs } = statSync(merged);
+    // A stamp that says the two-block file was rejected before: the plain cached branch is used.
+    writeFileSync(`${merged}.continuo-split.json`, JSON.stringify({ version: 2, sourceSize: size, sourceMtimeMs: mtimeMs, valid: true, multiTokenPrefill: true, maxDifference: 0, cache: 'concat', reason: 'no fit' }));
+    const engine = await MusicgenEngine.load(dir, { device: 'cpu' });
+    expect(engine.decoderMode).toEqual({ mode: 'split', cache: 'concat', note: 'no fit' });
+    const result = await engine.generate({ prompts: ['p'], maxNewTokens: 8, sampling: { greedy: true } });
+    expect(result.takes[0].codes[0]).toHaveLength(5);
+    await engine.dispose();
+  });
+
   it('uses the merged decoder when the stamp says the split did not match', async () => {
     const dir = copy();
     const merged = join(dir, 'onnx/decoder_model_merged.onnx');
     const { size, mtimeMs } = statSync(merged);
-    writeFileSync(`${merged}.continuo-split.json`, JSON.stringify({ version: 1, sourceSize: size, sourceMtimeMs: mtimeMs, valid: false, multiTokenPrefill: false, maxDifference: 1, reason: 'probe mismatch' }));
+    writeFileSync(`${merged}.continuo-split.json`, JSON.stringify({ version: 2, sourceSize: size, sourceMtimeMs: mtimeMs, valid: false, multiTokenPrefill: false, maxDifference: 1, reason: 'probe mismatch' }));
     const engine = await MusicgenEngine.load(dir, { device: 'cpu' });
-    expect(engine.decoderMode).toEqual({ mode: 'merged', note: 'probe mismatch' });
+    expect(engine.decoderMode).toEqual({ mode: 'merged', cache: 'concat', note: 'probe mismatch' });
     const result = await engine.generate({ prompts: ['p'], maxNewTokens: 8, sampling: { greedy: true } });
     expect(result.takes[0].codes[0]).toHaveLength(5);
     await engine.dispose();

@@ -12,7 +12,7 @@ import { MergedDecoderRunner, SplitDecoderRunner, pastNames, type StepRunner } f
 import { splitFilesFor, splitMergedDecoder, type SplitFiles } from './onnx-split/split-merged';
 import { openSession, openSessionOnBestDevice, type Device, type DeviceChoice, type SessionSettings } from './providers';
 
-const SPLIT_VERSION = 1;
+const SPLIT_VERSION = 2;
 const TOLERANCE = 1e-3;
 
 interface Stamp {
@@ -22,15 +22,21 @@ interface Stamp {
   valid: boolean;
   multiTokenPrefill: boolean;
   maxDifference: number;
+  /** Which cached graph passed the probe. */
+  cache?: CacheLayout;
   reason?: string;
 }
+
+/** `two-block`: the cache in an old and a recent block; `concat`: the export's own cached branch. */
+export type CacheLayout = 'two-block' | 'concat';
 
 export interface OpenedDecoder {
   runner: StepRunner;
   device: Device;
   deviceReason: string;
   mode: 'split' | 'merged';
-  /** Why the merged file is used, when it is. */
+  cache: CacheLayout;
+  /** Why the merged file (or the export's own cache layout) is used, when it is. */
   note?: string;
   release(): Promise<void>;
 }
@@ -65,9 +71,7 @@ function probeValues(count: number, seed: number, scale: number): Float32Array {
   });
 }
 
-function maxAbsDifference(a: ort.Tensor, b: ort.Tensor): number {
-  const x = a.data as Float32Array;
-  const y = b.data as Float32Array;
+function maxAbsDifference(x: Float32Array, y: Float32Array): number {
   if (x.length !== y.length) return Infinity;
   let max = 0;
   for (let i = 0; i < x.length; i++) max = Math.max(max, Math.abs(x[i] - y[i]));
@@ -75,8 +79,9 @@ function maxAbsDifference(a: ort.Tensor, b: ort.Tensor): number {
 }
 
 /**
- * Runs three positions (as one prefill, then one cached step) through the merged decoder and the
- * split pair, and through the split pair one position at a time, and compares the logits.
+ * Runs three positions as one prefill, then two cached steps, through the merged decoder and the
+ * split pair (both with the prefill at once and one position at a time), and compares the logits.
+ * The two-block runner folds its recent block after two positions, so every part is exercised.
  */
 async function probe(merged: ort.InferenceSession, split: { decoder: ort.InferenceSession; cross: ort.InferenceSession }, spec: ModelSpec): Promise<{ valid: boolean; multiTokenPrefill: boolean; maxDifference: number }> {
   const meta = merged.inputMetadata.find((m) => m.name === 'encoder_hidden_states');
@@ -87,31 +92,28 @@ async function probe(merged: ort.InferenceSession, split: { decoder: ort.Inferen
   const T = 5;
   const states = new ort.Tensor('float32', probeValues(T * textDim, 7, 2), [1, T, textDim]);
   const mask = new ort.Tensor('int64', BigInt64Array.from([1n, 1n, 1n, 1n, 0n]), [1, T]);
-  const ids = (length: number, offset = 0) =>
-    new ort.Tensor('int64', BigInt64Array.from({ length: K * length }, (_, i) => BigInt((i * 37 + offset * 11 + 5) % spec.codebookSize)), [K, length]);
-
-  const mergedRunner = new MergedDecoderRunner(merged, spec);
-  await mergedRunner.begin(states, mask, 1);
-  const refPrefill = await mergedRunner.step(ids(3).data as BigInt64Array, K, 3, true);
-  const refPrefillLogits = new ort.Tensor('float32', refPrefill.logits.slice(), [K, spec.codebookSize]);
-  const refNext = await mergedRunner.step(ids(1, 9).data as BigInt64Array, K, 1, false);
-  const refNextLogits = new ort.Tensor('float32', refNext.logits.slice(), [K, spec.codebookSize]);
-  mergedRunner.end();
-
-  const check = async (multi: boolean) => {
-    const runner = new SplitDecoderRunner(split.decoder, split.cross, spec, multi);
+  const ids = (length: number, offset = 0) => BigInt64Array.from({ length: K * length }, (_, i) => BigInt((i * 37 + offset * 11 + 5) % spec.codebookSize));
+  const steps: [BigInt64Array, number][] = [[ids(3), 3], [ids(1, 9), 1], [ids(1, 4), 1]];
+  const run = async (runner: StepRunner) => {
     await runner.begin(states, mask, 1);
-    const a = await runner.step(ids(3).data as BigInt64Array, K, 3, true);
-    const first = maxAbsDifference(refPrefillLogits, new ort.Tensor('float32', a.logits.slice(), [K, spec.codebookSize]));
-    const b = await runner.step(ids(1, 9).data as BigInt64Array, K, 1, false);
-    const second = maxAbsDifference(refNextLogits, new ort.Tensor('float32', b.logits.slice(), [K, spec.codebookSize]));
+    const logits: Float32Array[] = [];
+    for (const [i, [input, length]] of steps.entries()) logits.push((await runner.step(input, K, length, i === 0)).logits.slice());
     runner.end();
-    return Math.max(first, second);
+    return logits;
   };
-  const scale = Math.max(1, ...Array.from(refNextLogits.data as Float32Array, Math.abs));
-  const stepwise = await check(false);
+  const reference = await run(new MergedDecoderRunner(merged, spec));
+  const difference = async (multiTokenPrefill: boolean) => {
+    try {
+      const logits = await run(new SplitDecoderRunner(split.decoder, split.cross, spec, { multiTokenPrefill, foldEvery: 2 }));
+      return Math.max(...logits.map((l, i) => maxAbsDifference(reference[i], l)));
+    } catch {
+      return Infinity;
+    }
+  };
+  const scale = Math.max(1, ...reference.flatMap((l) => Array.from(l, Math.abs)));
+  const stepwise = await difference(false);
   if (!(stepwise <= TOLERANCE * scale)) return { valid: false, multiTokenPrefill: false, maxDifference: stepwise };
-  const multi = await check(true);
+  const multi = await difference(true);
   return { valid: true, multiTokenPrefill: multi <= TOLERANCE * scale, maxDifference: Math.max(stepwise, multi) };
 }
 
@@ -126,45 +128,77 @@ async function openMerged(path: string, choice: DeviceChoice, settings: SessionS
     device: chosen.device,
     deviceReason: chosen.reason,
     mode: 'merged',
+    cache: 'concat',
     note,
     release: () => chosen.session.release(),
   };
 }
 
+async function openSplit(files: SplitFiles, cache: CacheLayout, choice: DeviceChoice, settings: SessionSettings) {
+  const chosen = await openSessionOnBestDevice(cache === 'two-block' ? files.twoBlock : files.decoder, choice, settings);
+  try {
+    return { ...chosen, cross: await openSession(files.cross, chosen.device, settings) };
+  } catch (error) {
+    await chosen.session.release();
+    throw error;
+  }
+}
+
 export async function openDecoder(mergedPath: string, choice: DeviceChoice, settings: SessionSettings, spec: ModelSpec): Promise<OpenedDecoder> {
-  let stamp = readStamp(mergedPath);
+  const stamp = readStamp(mergedPath);
   if (stamp && !stamp.valid) return openMerged(mergedPath, choice, settings, spec, stamp.reason ?? 'the split decoder did not match the merged one');
   let files: SplitFiles = splitFilesFor(mergedPath);
+  let note = stamp?.reason;
+  const cache = stamp?.cache ?? 'concat';
+  if (stamp && existsSync(cache === 'two-block' ? files.twoBlock : files.decoder) && existsSync(files.cross)) {
+    const opened = await openSplit(files, cache, choice, settings);
+    return splitDecoder(opened, spec, stamp.multiTokenPrefill, cache, note);
+  }
+  let twoBlockError: string | undefined;
   try {
-    if (!stamp || !existsSync(files.decoder) || !existsSync(files.cross)) files = splitMergedDecoder(mergedPath);
+    ({ files, twoBlockError } = splitMergedDecoder(mergedPath));
   } catch (error) {
     return openMerged(mergedPath, choice, settings, spec, `the decoder could not be split (${(error as Error).message})`);
   }
-  const chosen = await openSessionOnBestDevice(files.decoder, choice, settings);
-  const cross = await openSession(files.cross, chosen.device, settings);
-  if (!stamp) {
-    // Checked once per file on the CPU without weight prepacking, so the check costs little memory.
-    const merged = await ort.InferenceSession.create(mergedPath, { executionProviders: ['cpu'], logSeverityLevel: 3, extra: { session: { disable_prepacking: '1' } } });
-    try {
-      const verdict = await probe(merged, { decoder: chosen.session, cross }, spec);
-      stamp = { version: SPLIT_VERSION, sourceSize: 0, sourceMtimeMs: 0, ...verdict, reason: verdict.valid ? undefined : `the split decoder differed from the merged one by ${verdict.maxDifference}` };
-      writeStamp(mergedPath, { valid: verdict.valid, multiTokenPrefill: verdict.multiTokenPrefill, maxDifference: verdict.maxDifference, reason: stamp.reason });
-    } finally {
-      await merged.release();
+  note = twoBlockError && `the two-block cache does not fit this export (${twoBlockError})`;
+  // Checked once per file on the CPU without weight prepacking, so the check costs little memory.
+  const merged = await ort.InferenceSession.create(mergedPath, { executionProviders: ['cpu'], logSeverityLevel: 3, extra: { session: { disable_prepacking: '1' } } });
+  try {
+    let maxDifference = NaN;
+    for (const candidate of (twoBlockError ? ['concat'] : ['two-block', 'concat']) as CacheLayout[]) {
+      const opened = await openSplit(files, candidate, choice, settings).catch((error: Error) => error);
+      if (opened instanceof Error) {
+        if (candidate === 'concat') throw opened;
+        note = `the two-block cache could not be loaded (${opened.message.split('\n')[0]})`;
+        continue;
+      }
+      const verdict = await probe(merged, { decoder: opened.session, cross: opened.cross }, spec);
+      if (verdict.valid) {
+        writeStamp(mergedPath, { ...verdict, cache: candidate, reason: note });
+        return splitDecoder(opened, spec, verdict.multiTokenPrefill, candidate, note);
+      }
+      maxDifference = verdict.maxDifference;
+      if (candidate === 'two-block') note = `the two-block cache differed from the merged decoder by ${verdict.maxDifference}`;
+      await Promise.all([opened.session.release(), opened.cross.release()]);
     }
-    if (!stamp.valid) {
-      await Promise.all([chosen.session.release(), cross.release()]);
-      return openMerged(mergedPath, choice, settings, spec, stamp.reason!);
-    }
+    const reason = `the split decoder differed from the merged one by ${maxDifference}`;
+    writeStamp(mergedPath, { valid: false, multiTokenPrefill: false, maxDifference, reason });
+    return await openMerged(mergedPath, choice, settings, spec, reason);
+  } finally {
+    await merged.release();
   }
+}
+
+function splitDecoder(opened: Awaited<ReturnType<typeof openSplit>>, spec: ModelSpec, multiTokenPrefill: boolean, cache: CacheLayout, note: string | undefined): OpenedDecoder {
   return {
-    runner: new SplitDecoderRunner(chosen.session, cross, spec, stamp.multiTokenPrefill),
-    device: chosen.device,
-    deviceReason: chosen.reason,
+    runner: new SplitDecoderRunner(opened.session, opened.cross, spec, { multiTokenPrefill }),
+    device: opened.device,
+    deviceReason: opened.reason,
     mode: 'split',
+    cache,
+    note,
     release: async () => {
-      await Promise.all([chosen.session.release(), cross.release()]);
+      await Promise.all([opened.session.release(), opened.cross.release()]);
     },
   };
 }
-

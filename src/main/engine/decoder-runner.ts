@@ -6,10 +6,14 @@
  *   because the cached branch returns empty placeholders for it (transformers.js does the same).
  * - `SplitDecoderRunner`: the merged file split in two (see onnx-split): a small model computes
  *   the cross-attention K/V once, and the cached branch runs every step, the first one included.
+ *   With the two-block graph, the self-attention cache is an old block the graph only reads and a
+ *   recent block it returns grown by one step; every `foldEvery` steps the runner appends the
+ *   recent block to the old one, so a step copies a few dozen positions instead of all of them.
  */
 import * as ort from 'onnxruntime-node';
 import type { ModelSpec } from './config';
 import { float16ToFloat32 } from './float16';
+import { recentName } from './onnx-split/two-block-cache';
 
 export interface StepOutput {
   /** Logits of the last position, one row of `codebookSize` per decoder row, as float32. */
@@ -46,6 +50,24 @@ export function floatTypeOf(session: ort.InferenceSession, name: string): FloatT
 
 function emptyCache(type: FloatType, samples: number, spec: ModelSpec): ort.Tensor {
   return new ort.Tensor(type, type === 'float16' ? new Uint16Array(0) : new Float32Array(0), [samples, spec.heads, 0, spec.headDim]);
+}
+
+/** `a` followed by `b` along the sequence axis of [samples, heads, sequence, headDim] caches. */
+export function appendPositions(a: ort.Tensor, b: ort.Tensor): ort.Tensor {
+  const [samples, heads, lengthA, headDim] = a.dims;
+  const lengthB = b.dims[2];
+  if (lengthA === 0) return b;
+  const x = a.data as Float32Array | Uint16Array;
+  const y = b.data as Float32Array | Uint16Array;
+  const out = x instanceof Uint16Array ? new Uint16Array(x.length + y.length) : new Float32Array(x.length + y.length);
+  const sliceA = lengthA * headDim;
+  const sliceB = lengthB * headDim;
+  for (let row = 0; row < samples * heads; row++) {
+    const at = row * (sliceA + sliceB);
+    out.set(x.subarray(row * sliceA, (row + 1) * sliceA), at);
+    out.set(y.subarray(row * sliceB, (row + 1) * sliceB), at + sliceA);
+  }
+  return new ort.Tensor(a.type as FloatType, out, [samples, heads, lengthA + lengthB, headDim]);
 }
 
 /** Copies out the logits of each row's last position (a view when there is only one). */
@@ -128,18 +150,42 @@ export class MergedDecoderRunner extends CachingRunner implements StepRunner {
   }
 }
 
-export class SplitDecoderRunner extends CachingRunner implements StepRunner {
+export interface SplitOptions {
   /**
-   * @param multiTokenPrefill whether the cached branch handles several new positions at once;
-   *   some exports traced it for one position only, and then a context is fed position by position.
+   * Whether the cached branch handles several new positions at once; some exports traced it for
+   * one position only, and then a context is fed position by position.
    */
+  multiTokenPrefill: boolean;
+  /** With the two-block graph: how many positions the recent block holds before it is folded. */
+  foldEvery?: number;
+}
+
+export class SplitDecoderRunner extends CachingRunner implements StepRunner {
+  /** With the two-block graph: the recent block of each self-attention cache, by past name. */
+  private readonly recent: Map<string, ort.Tensor> | undefined;
+  private readonly selfNames: string[];
+  private readonly foldEvery: number;
+
   constructor(
     private readonly decoder: ort.InferenceSession,
     private readonly cross: ort.InferenceSession,
     spec: ModelSpec,
-    private readonly multiTokenPrefill: boolean,
+    private readonly options: SplitOptions,
   ) {
     super(spec, decoder, floatTypeOf(cross, 'encoder_hidden_states'));
+    this.selfNames = this.names.filter((n) => !n.includes('.encoder.'));
+    this.recent = decoder.inputNames.includes(recentName(this.selfNames[0])) ? new Map() : undefined;
+    this.foldEvery = options.foldEvery ?? 64;
+  }
+
+  /** Whether this runner uses the two-block cache. */
+  get twoBlock(): boolean {
+    return this.recent !== undefined;
+  }
+
+  end(): void {
+    super.end();
+    this.recent?.clear();
   }
 
   async begin(encoderStates: ort.Tensor, encoderMask: ort.Tensor, samples: number): Promise<void> {
@@ -153,10 +199,11 @@ export class SplitDecoderRunner extends CachingRunner implements StepRunner {
     for (const name of this.names) {
       this.cache.set(name, name.includes('.encoder.') ? out[presentName(name)] : emptyCache(this.cacheType, samples, this.spec));
     }
+    for (const name of this.selfNames) this.recent?.set(recentName(name), emptyCache(this.cacheType, samples, this.spec));
   }
 
   async step(inputIds: BigInt64Array, rows: number, length: number, first: boolean): Promise<StepOutput> {
-    if (length > 1 && !this.multiTokenPrefill) {
+    if (length > 1 && !this.options.multiTokenPrefill) {
       let runMs = 0;
       let logits: Float32Array = new Float32Array(0);
       for (let p = 0; p < length; p++) {
@@ -172,10 +219,26 @@ export class SplitDecoderRunner extends CachingRunner implements StepRunner {
     for (const name of this.decoder.inputNames) {
       if (name === 'input_ids') feeds[name] = new ort.Tensor('int64', inputIds, [rows, length]);
       else if (this.cache.has(name)) feeds[name] = this.cache.get(name)!;
+      else if (this.recent?.has(name)) feeds[name] = this.recent.get(name)!;
       else if (this.feeds[name]) feeds[name] = this.feeds[name];
     }
     const { out, runMs } = await timed(this.decoder, feeds);
-    for (const name of this.names) if (!name.includes('.encoder.')) this.cache.set(name, out[presentName(name)]);
+    if (this.recent) this.keepRecent(out);
+    else for (const name of this.selfNames) this.cache.set(name, out[presentName(name)]);
     return { logits: this.last.of(out.logits, rows, length), runMs };
+  }
+
+  private keepRecent(out: ort.InferenceSession.ReturnType): void {
+    const recent = this.recent!;
+    const fold = out[presentName(this.selfNames[0])].dims[2] >= this.foldEvery;
+    for (const name of this.selfNames) {
+      const grown = out[presentName(name)];
+      if (fold) {
+        this.cache.set(name, appendPositions(this.cache.get(name)!, grown));
+        recent.set(recentName(name), emptyCache(this.cacheType, grown.dims[0], this.spec));
+      } else {
+        recent.set(recentName(name), grown);
+      }
+    }
   }
 }

@@ -6,7 +6,7 @@ import { existsSync, statSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
 import { decodeAudio, encodeAudio, checkCodes, type PlanarAudio } from './codec';
 import { readModelSpec, type ModelSpec } from './config';
-import { openDecoder, type OpenedDecoder } from './decoder-loader';
+import { openDecoder, type CacheLayout, type OpenedDecoder } from './decoder-loader';
 import type { StepRunner } from './decoder-runner';
 import type { Codes } from './delay-pattern';
 import { EngineError, throwIfAborted } from './errors';
@@ -78,8 +78,8 @@ export class MusicgenEngine {
   }
 
   /** 'split' (fast, one copy of the weights) or 'merged', with the reason when merged. */
-  get decoderMode(): { mode: 'split' | 'merged'; note?: string } {
-    return { mode: this.decoder.mode, note: this.decoder.note };
+  get decoderMode(): { mode: 'split' | 'merged'; cache: CacheLayout; note?: string } {
+    return { mode: this.decoder.mode, cache: this.decoder.cache, note: this.decoder.note };
   }
 
   static async load(dir: string, options: EngineOptions = {}): Promise<MusicgenEngine> {

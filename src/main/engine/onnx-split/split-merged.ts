@@ -4,6 +4,8 @@
  *
  * - `*.continuo-with-past.onnx`: the cached branch as a plain graph. It runs every step, the
  *   first one too (with an empty self-attention cache).
+ * - `*.continuo-two-block.onnx`: the same with its self-attention cache in two blocks, so that a
+ *   step does not copy the whole cache (see two-block-cache); used when the probe agrees.
  * - `*.continuo-cross.onnx`: the part of the uncached branch that computes the cross-attention
  *   K/V from the text states, run once per generation.
  *
@@ -12,10 +14,13 @@
  * every output, the whole KV cache, once more per step. Both derived files are small: their
  * initializers are ONNX external data pointing into the original file's bytes.
  */
+import { rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import onnxProto from 'onnx-proto';
 import { writeFileAtomic } from '../../atomic-file';
+import { freeNames, prune } from './graph-utils';
 import { scanModel, type GraphProto, type InitializerRef, type ScannedModel, type TensorProto } from './scan-model';
+import { twoBlockCacheGraph } from './two-block-cache';
 
 const { onnx } = onnxProto;
 type NodeProto = onnxProto.onnx.INodeProto;
@@ -23,6 +28,8 @@ type ValueInfoProto = onnxProto.onnx.IValueInfoProto;
 
 export interface SplitFiles {
   decoder: string;
+  /** The cached branch with a two-block self-attention cache (see two-block-cache). */
+  twoBlock: string;
   cross: string;
 }
 
@@ -30,40 +37,9 @@ export function splitFilesFor(mergedPath: string): SplitFiles {
   const base = basename(mergedPath, '.onnx');
   return {
     decoder: join(dirname(mergedPath), `${base}.continuo-with-past.onnx`),
+    twoBlock: join(dirname(mergedPath), `${base}.continuo-two-block.onnx`),
     cross: join(dirname(mergedPath), `${base}.continuo-cross.onnx`),
   };
-}
-
-function subgraphs(node: NodeProto): GraphProto[] {
-  return (node.attribute ?? []).flatMap((a) => [...(a.g ? [a.g] : []), ...(a.graphs ?? [])]);
-}
-
-/** Names a list of nodes reads from outside itself (nested subgraphs' outer references included). */
-function freeNames(nodes: NodeProto[], local: Iterable<string> = []): Set<string> {
-  const produced = new Set<string>(local);
-  const used = new Set<string>();
-  for (const node of nodes) {
-    for (const input of node.input ?? []) if (input && !produced.has(input)) used.add(input);
-    for (const g of subgraphs(node)) {
-      const inner = freeNames(g.node ?? [], [...(g.initializer ?? []).map((t) => t.name!), ...(g.input ?? []).map((i) => i.name!)]);
-      for (const name of inner) if (!produced.has(name)) used.add(name);
-    }
-    for (const output of node.output ?? []) produced.add(output);
-  }
-  return used;
-}
-
-/** The nodes needed to compute `outputs`, in their original order. */
-function prune(nodes: NodeProto[], outputs: string[]): NodeProto[] {
-  const needed = new Set(outputs);
-  const kept: NodeProto[] = [];
-  for (let i = nodes.length - 1; i >= 0; i--) {
-    const node = nodes[i];
-    if (!(node.output ?? []).some((o) => needed.has(o))) continue;
-    kept.push(node);
-    for (const name of freeNames([node])) needed.add(name);
-  }
-  return kept.reverse();
 }
 
 function renamed(nodes: NodeProto[], names: Map<string, string>): NodeProto[] {
@@ -119,7 +95,11 @@ function writeGraph(path: string, model: ScannedModel, graph: GraphProto): void 
   writeFileAtomic(path, bytes);
 }
 
-export function splitMergedDecoder(mergedPath: string): SplitFiles {
+/**
+ * Writes the split files; `twoBlockError` says why the two-block file could not be made (the
+ * plain cached branch is still written and usable).
+ */
+export function splitMergedDecoder(mergedPath: string): { files: SplitFiles; twoBlockError?: string } {
   const model = scanModel(mergedPath);
   const ifNode = (model.graph.node ?? []).find((n) => n.opType === 'If' && n.input?.[0] === 'use_cache_branch');
   if (!ifNode) throw new Error('it is not a merged decoder (no If on use_cache_branch)');
@@ -133,7 +113,15 @@ export function splitMergedDecoder(mergedPath: string): SplitFiles {
   if (cross.length === 0) throw new Error('it returns no cross-attention presents');
   const location = basename(mergedPath);
   const files = splitFilesFor(mergedPath);
-  writeGraph(files.decoder, model, promote(model, location, 'decoder_with_past', withPast, outer, all));
+  const decoder = promote(model, location, 'decoder_with_past', withPast, outer, all);
+  writeGraph(files.decoder, model, decoder);
   writeGraph(files.cross, model, promote(model, location, 'cross_attention_kv', noPast, outer, cross));
-  return files;
+  const layers = (decoder.input ?? []).filter((i) => /^past_key_values\.\d+\.decoder\.key$/.test(i.name ?? '')).length;
+  try {
+    writeGraph(files.twoBlock, model, twoBlockCacheGraph(decoder, layers));
+    return { files };
+  } catch (error) {
+    rmSync(files.twoBlock, { force: true });
+    return { files, twoBlockError: (error as Error).message };
+  }
 }
