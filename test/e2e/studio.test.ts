@@ -125,4 +125,21 @@ describe.skipIf(!hasChromium)('studio in the browser', () => {
     await T('nav-studio').click();
     expect(errors).toEqual([]);
   });
+
+  it('keeps typed sampling settings in range and in step with their sliders', async () => {
+    await page.getByText('Advanced').click();
+    const field = (id: string) => page.locator(`#${id}`);
+    await field('topk').fill('5000');
+    await field('topk').press('Tab');
+    await expect(field('topk').inputValue()).resolves.toBe('2048');
+    await field('temperature').fill('');
+    await field('temperature').press('Tab');
+    await expect(field('temperature').inputValue()).resolves.toBe('1');
+    await field('guidance-range').fill('6.5');
+    await expect(field('guidance').inputValue()).resolves.toBe('6.5');
+    await page.getByLabel(/Greedy/).check();
+    await expect(field('topp').isDisabled()).resolves.toBe(true);
+    await expect(field('topp-range').isDisabled()).resolves.toBe(true);
+    expect(errors).toEqual([]);
+  });
 });
