@@ -3,6 +3,9 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // Points HOME, XDG folders and the data folder at a temp dir for every worker and child
+    // process, and fails the run if the user's real data folder changed.
+    globalSetup: ['test/setup/isolate-user-data.ts'],
     // ONNX sessions and model generation are CPU-heavy: two workers fit the 2-core machines.
     maxWorkers: 2,
     testTimeout: 120_000,
