@@ -1,6 +1,7 @@
 /**
  * One benchmark process: loads one model with one implementation (the engine or transformers.js)
- * and runs the scenarios, printing a JSON line. A process per run keeps peak RSS meaningful.
+ * and runs the scenarios, printing a JSON line. The bench gives each scenario its own process, so
+ * a scenario's peak RSS is the process's.
  */
 import { AutoTokenizer, MusicgenForConditionalGeneration, env } from '@huggingface/transformers';
 import { MusicgenEngine } from '../src/main/engine';
@@ -18,6 +19,8 @@ export interface ScenarioResult {
   stepMeanMs: number;
   stepP95Ms: number;
   runMs: number;
+  /** The process's peak RSS when the scenario ended. */
+  peakRssBytes: number;
 }
 
 export interface MeasureResult {
@@ -29,6 +32,8 @@ export interface MeasureResult {
 
 const PROMPT = 'warm lo-fi piano with vinyl crackle, 80 bpm';
 const GUIDANCE = 3;
+
+const peakRss = () => process.resourceUsage().maxRSS * 1024;
 
 function stats(stepMs: number[]): { mean: number; p95: number } {
   const sorted = [...stepMs].sort((a, b) => a - b);
@@ -43,10 +48,10 @@ async function withEngine(dir: string, scenarios: Scenario[]): Promise<MeasureRe
     const started = performance.now();
     const r = await engine.generate({ prompts: [PROMPT], variations: s.variations, maxNewTokens: s.maxNewTokens, guidanceScale: GUIDANCE, seed: 1 });
     const { mean, p95 } = stats(r.timings.stepMs);
-    results.push({ name: s.name, totalMs: performance.now() - started, steps: r.timings.steps, stepMeanMs: mean, stepP95Ms: p95, runMs: r.timings.decoderRunMs });
+    results.push({ name: s.name, totalMs: performance.now() - started, steps: r.timings.steps, stepMeanMs: mean, stepP95Ms: p95, runMs: r.timings.decoderRunMs, peakRssBytes: peakRss() });
   }
   await engine.dispose();
-  return { impl: 'engine', loadMs: engine.loadMs, scenarios: results, peakRssBytes: process.resourceUsage().maxRSS * 1024 };
+  return { impl: 'engine', loadMs: engine.loadMs, scenarios: results, peakRssBytes: peakRss() };
 }
 
 async function withTransformers(dir: string, scenarios: Scenario[]): Promise<MeasureResult> {
@@ -78,16 +83,16 @@ async function withTransformers(dir: string, scenarios: Scenario[]): Promise<Mea
     const totalMs = performance.now() - started;
     const stepMs = stepStarts.slice(1).map((t, i) => t - stepStarts[i]);
     const { mean, p95 } = stats(stepMs);
-    results.push({ name: s.name, totalMs, steps: stepStarts.length, stepMeanMs: mean, stepP95Ms: p95, runMs });
+    results.push({ name: s.name, totalMs, steps: stepStarts.length, stepMeanMs: mean, stepP95Ms: p95, runMs, peakRssBytes: peakRss() });
   }
-  return { impl: 'transformers.js', loadMs, scenarios: results, peakRssBytes: process.resourceUsage().maxRSS * 1024 };
+  return { impl: 'transformers.js', loadMs, scenarios: results, peakRssBytes: peakRss() };
 }
 
 /** First load of a model folder: splits the merged decoder and checks the split once. */
 async function prepare(dir: string): Promise<MeasureResult> {
   const engine = await MusicgenEngine.load(dir, { device: 'cpu' });
   await engine.dispose();
-  return { impl: 'engine', loadMs: engine.loadMs, scenarios: [], peakRssBytes: process.resourceUsage().maxRSS * 1024 };
+  return { impl: 'engine', loadMs: engine.loadMs, scenarios: [], peakRssBytes: peakRss() };
 }
 
 const [impl, dir, scenarioJson] = process.argv.slice(2);
