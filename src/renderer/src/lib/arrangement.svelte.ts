@@ -124,6 +124,7 @@ export class Arrangement {
 
   placeTake(trackId: string, takeId: string, startSeconds: number) {
     return this.run('place', 'place', async () => {
+      // eslint-disable-next-line svelte/prefer-svelte-reactivity -- a snapshot compared once, not state
       const before = new Set(this.project?.tracks.flatMap((t) => t.clips.map((c) => c.id)));
       const project = await this.client.call('clips/add', { trackId, takeId, startSeconds });
       this.set(project);

@@ -113,6 +113,7 @@ export class Studio {
   playing = $state(false);
 
   private nextToast = 1;
+  // eslint-disable-next-line svelte/prefer-svelte-reactivity -- bookkeeping of requests in flight; nothing renders it
   private fetchingTakes = new Set<string>();
   private unsubscribers: (() => void)[] = [];
 

@@ -18,7 +18,10 @@ export class TakePager {
   /** Bumped whenever any page changes; rows read through `at()`. */
   version = $state(0);
 
+  // Plain maps on purpose: rows are read through at(), and `version` is the one reactive signal.
+  // eslint-disable-next-line svelte/prefer-svelte-reactivity -- see above
   private pages = new Map<number, { gen: number; takes: Take[] }>();
+  // eslint-disable-next-line svelte/prefer-svelte-reactivity -- see above
   private inflight = new Map<number, number>();
   private gen = 0;
   private filter: Filter = {};
