@@ -1,6 +1,7 @@
 /**
  * Options shared by `generate` and `continue`, and their translation into an engine request.
- * Defaults follow the model's generation_config.json (guidance 3, top-k 250, sampling on).
+ * Defaults follow the model's generation_config.json (guidance 3, top-k 250, sampling on); a
+ * default top-k above the model's codebook size keeps the whole codebook, as in transformers.
  */
 import { Option, type Command } from 'commander';
 import { DEVICES, MAX_SEED, MODEL_VARIANTS, installedVariants, type DeviceChoice, type GenerateRequest, type ModelSpec, type ModelVariant } from '../main/engine';
@@ -43,7 +44,7 @@ export function addGenerationOptions(command: Command, defaultSeconds: number): 
     .option('--guidance <g>', 'classifier-free guidance scale, 1 = off (default from the model, usually 3)', decimal(1, 20))
     .addOption(new Option('--greedy', 'always pick the most likely token (no randomness)').conflicts(['seed', 'topK', 'topP', 'temperature']))
     .option('--seed <n>', 'random seed; take i uses seed + i (default: random)', integer(0, MAX_SEED))
-    .option('--top-k <k>', 'sample among the k most likely tokens, 0 = all (default 250)', integer(0, 1_000_000))
+    .option('--top-k <k>', 'sample among the k most likely codes, 0 = all (default from the model, usually 250)', integer(0, 1_000_000))
     .option('--top-p <p>', 'sample within the most likely tokens summing to p (default 1 = off)', decimal(0.01, 1))
     .option('--temperature <t>', 'sampling temperature (default 1)', decimal(0.01, 10))
     .option('--variations <n>', 'takes per prompt, generated together', integer(1, 16), 1)
@@ -63,6 +64,9 @@ export function buildRequest(flags: GenerationFlags, spec: ModelSpec, defaultSec
   const maxNewTokens = flags.maxNewTokens ?? maxNewTokensForFrames(secondsToFrames(seconds, spec), spec.codebooks);
   if (maxNewTokens < spec.codebooks) {
     throw new CliError(`--max-new-tokens must be at least ${spec.codebooks} for this model (its ${spec.codebooks} codebooks need ${spec.codebooks - 1} steps before the first frame).`);
+  }
+  if (flags.topK !== undefined && flags.topK > spec.codebookSize) {
+    throw new CliError(`--top-k ${flags.topK} is more than the ${spec.codebookSize} codes this model picks from: give at most ${spec.codebookSize}, or 0 for all of them.`, 2);
   }
   return {
     prompts: flags.prompt ?? [''],

@@ -86,20 +86,36 @@ export function validateRequest(request: GenerateRequest, spec: ModelSpec, token
 
   const guidanceScale = request.guidanceScale ?? spec.defaults.guidanceScale;
   checkNumber(guidanceScale, 'guidance', 1, 20);
-  const s = request.sampling ?? {};
-  const sampling: SamplingSettings = {
-    greedy: s.greedy ?? !spec.defaults.doSample,
-    temperature: s.temperature ?? spec.defaults.temperature,
-    topK: s.topK ?? spec.defaults.topK,
-    topP: s.topP ?? spec.defaults.topP,
-  };
-  checkNumber(sampling.temperature, 'temperature', 0.01, 10);
-  checkNumber(sampling.topK, 'top-k', 0, spec.codebookSize, true);
-  checkNumber(sampling.topP, 'top-p', 0.01, 1);
+  const sampling = resolveSampling(request.sampling ?? {}, spec, warnings);
   const seed = request.seed ?? randomSeed();
   checkNumber(seed, 'seed', 0, MAX_SEED, true);
 
   return { resolved: { prompts, variations, maxNewTokens: request.maxNewTokens, guidanceScale, sampling, seed, contexts }, warnings };
+}
+
+/**
+ * Sampling settings as transformers applies them: a top-k above the codebook size keeps the whole
+ * codebook (TopKLogitsWarper takes min(top_k, vocab)), so a model default of 250 works for any
+ * codebook. Greedy decoding ignores the sampling defaults altogether; only values the caller gave
+ * are checked, and an explicit top-k above the codebook is lowered to it with a warning.
+ */
+function resolveSampling(s: Partial<SamplingSettings>, spec: ModelSpec, warnings: string[]): SamplingSettings {
+  const greedy = s.greedy ?? !spec.defaults.doSample;
+  const temperature = s.temperature ?? spec.defaults.temperature;
+  const topP = s.topP ?? spec.defaults.topP;
+  let topK = s.topK ?? spec.defaults.topK;
+  if (s.temperature !== undefined || !greedy) checkNumber(temperature, 'temperature', 0.01, 10);
+  if (s.topP !== undefined || !greedy) checkNumber(topP, 'top-p', 0.01, 1);
+  if (s.topK !== undefined && (typeof s.topK !== 'number' || !Number.isInteger(s.topK) || s.topK < 0)) {
+    invalid(`top-k must be a whole number, 0 or more (0 keeps every code) (got ${s.topK}).`);
+  }
+  if (topK > spec.codebookSize) {
+    if (s.topK !== undefined && !greedy) {
+      warnings.push(`top-k ${topK} is more than the ${spec.codebookSize} codes this model picks from, so all ${spec.codebookSize} are kept.`);
+    }
+    topK = spec.codebookSize;
+  }
+  return { greedy, temperature, topK, topP };
 }
 
 function resolveContexts(request: GenerateRequest, takes: number, spec: ModelSpec): Codes[] | undefined {
