@@ -58,8 +58,9 @@ describe('services: edits, trash, projects, export, models, settings', () => {
     project = await services.call('tracks/add', { projectId: project.id, name: 'Bass' });
     const [drums, bass] = project.tracks;
     expect(drums.name).toBe('Track 1');
-    project = await services.call('clips/add', { trackId: drums.id, takeId: a.id, startSeconds: 0 });
+    await services.call('clips/add', { trackId: drums.id, takeId: a.id, startSeconds: 0 });
     project = await services.call('clips/add', { trackId: bass.id, takeId: b.id, startSeconds: 0.5, offsetSeconds: 0.25, durationSeconds: 0.5 });
+    expect(project.tracks.map((t) => t.clips.map((c) => c.takeId))).toEqual([[a.id], [b.id]]);
     const result = await services.call('export/stems', { projectId: project.id, format: 'wav32f', sampleRate: 32000 });
     expect(result.seconds).toBeCloseTo(1, 5);
     const [s1, s2] = result.stems.map((s) => decodeWav(readFileSync(s.file)).channels[0]);

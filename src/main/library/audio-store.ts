@@ -99,7 +99,7 @@ export function listAudioFiles(root: string): StoredFile[] {
         if (dir === base && entry.name === ORPHANS_DIR) continue;
         walk(full);
       } else if (entry.isFile()) {
-        let mtimeMs = 0;
+        let mtimeMs: number;
         try {
           mtimeMs = statSync(full).mtimeMs;
         } catch {

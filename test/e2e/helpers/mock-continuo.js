@@ -273,7 +273,7 @@
       }
       return { removed: gone.length };
     },
-    'projects/list': () => projects.map(({ tracks, ...p }) => p),
+    'projects/list': () => projects.map(({ tracks: _tracks, ...p }) => p),
     'projects/create': ({ name }) => {
       const p = { id: newId('p'), name, createdAt: now(), updatedAt: now(), tracks: [] };
       projects.unshift(p);
