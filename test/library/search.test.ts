@@ -77,8 +77,31 @@ describe('listTakes', () => {
     // AND is a plain word, required like any other, and no take has a word starting with "and".
     expect(library.listTakes({ search: 'piano AND' }).total).toBe(0);
     expect(ids(library.listTakes({ search: 'cafe' }))).toEqual([t.café.id]);
-    // No words at all: no filter.
-    expect(library.listTakes({ search: '"*()' }).total).toBe(5);
+    // Empty or blank: no filter.
+    expect(library.listTakes({ search: '' }).total).toBe(5);
+    expect(library.listTakes({ search: '   ' }).total).toBe(5);
+  });
+
+  it('matches text without a searchable word literally, instead of returning every take', () => {
+    const library = openLibrary(undefined, { now: steppingClock() });
+    const t = seed(library);
+    const keys = library.saveTake(newTake({ prompt: 'toy piano 🎹 lullaby' }));
+    // Nothing in the library contains these: nothing is found (it used to list all six takes).
+    for (const search of ['"*()', '🎸', '^', '\u0000', '+', '{}']) expect(library.listTakes({ search }), JSON.stringify(search)).toEqual({ takes: [], total: 0 });
+    // The emoji, the quote and the hyphen are found where they are typed: prompt, title or tag.
+    expect(ids(library.listTakes({ search: '🎹' }))).toEqual([keys.id]);
+    expect(ids(library.listTakes({ search: ' 🎹 ' }))).toEqual([keys.id]);
+    expect(ids(library.listTakes({ search: '"' }))).toEqual([t.café.id]);
+    expect(ids(library.listTakes({ search: '-' }))).toEqual([t.strings.id, t.piano.id]); // tag film-score, prompt lo-fi
+    expect(ids(library.listTakes({ search: '(' }))).toEqual([t.strings.id]);
+    library.updateTake(t.jazz.id, { title: 'Set #2' });
+    expect(ids(library.listTakes({ search: '#' }))).toEqual([t.jazz.id]);
+    // Filters and paging still apply.
+    expect(library.listTakes({ search: '-', favourite: true }).total).toBe(1);
+    expect(library.listTakes({ search: '-', limit: 1 })).toMatchObject({ total: 2, takes: [{ id: t.strings.id }] });
+    library.trashTake(t.piano.id);
+    expect(ids(library.listTakes({ search: '-' }))).toEqual([t.strings.id]);
+    expect(ids(library.listTakes({ search: '-', trash: true }))).toEqual([t.piano.id]);
   });
 
   it('filters by favourite, tag and model, combined with search', () => {

@@ -13,7 +13,18 @@ export function searchTerms(search: string): string[] {
   return (search.normalize('NFC').match(WORD) ?? []).slice(0, MAX_TERMS);
 }
 
-/** The MATCH expression, or null when the text has no words (then nothing is filtered). */
+/**
+ * The text to find literally when the search has no word for the index to match: an emoji, a "-",
+ * a quote. Blank text is no search at all (null). Searching for "🎹" should find the takes whose
+ * prompt, title or tags contain it, not every take.
+ */
+export function literalSearch(search: string | undefined | null): string | null {
+  if (!search || toFtsQuery(search) !== null) return null;
+  const text = search.normalize('NFC').trim();
+  return text === '' ? null : text;
+}
+
+/** The MATCH expression, or null when the text has no words (see literalSearch for that case). */
 export function toFtsQuery(search: string | undefined | null): string | null {
   if (!search) return null;
   const terms = searchTerms(search);

@@ -9,7 +9,7 @@ import { assertAudioData, frameCount, type AudioData } from '../audio';
 import { encodeCodes, validateCodes } from './codes';
 import type { Db } from './connection';
 import { LibraryError } from './errors';
-import { toFtsQuery } from './search';
+import { literalSearch, toFtsQuery } from './search';
 import { normalizeTag } from './tags';
 
 export interface NewTake {
@@ -275,6 +275,16 @@ export function queryTakes(db: Db, query: TakeQuery | undefined): { takes: Take[
   if (match) {
     where.push('takes_fts MATCH ?');
     params.push(match);
+  }
+  const literal = literalSearch(q.search);
+  if (literal !== null) {
+    // No word to index (only symbols or emoji): a plain substring test, which scans, but such
+    // searches are rare and the filters below still narrow it. instr() has no wildcards to escape.
+    where.push(
+      `(instr((SELECT text FROM prompts WHERE id = t.prompt_id), ?) > 0 OR instr(coalesce(t.title, ''), ?) > 0
+        OR EXISTS (SELECT 1 FROM take_tags g WHERE g.take_id = t.id AND instr(g.tag, ?) > 0))`,
+    );
+    params.push(literal, literal, literal);
   }
   where.push(q.trash ? 't.deleted_at IS NOT NULL' : 't.deleted_at IS NULL');
   if (q.favourite !== undefined) where.push(q.favourite ? 't.favourite = 1' : 't.favourite = 0');
