@@ -6,7 +6,7 @@ export { assertAudioData, createSilence, durationSeconds, frameCount, type Audio
 export { AudioFileAccessError, AudioFormatError } from './errors';
 export { decodeWav, encodeWav } from './wav';
 export { decodeFlac, encodeFlac } from './flac';
-export { decodeAudioFile, readAudioFile } from './decode';
+export { decodeAudioFile, probeAudioFile, readAudioFile, type AudioFileInfo, type AudioRegion } from './decode';
 export { resample, type ResampleQuality } from './resample';
 export { applyGain, crossfade, dbToGain, fadeIn, fadeOut, gainToDb, toChannels, trim, type FadeCurve } from './dsp';
 export { mixdown, type MixClip, type MixOptions } from './mixdown';

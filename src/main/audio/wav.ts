@@ -96,9 +96,26 @@ const ENCODING_NAMES: Record<number, string> = {
   0x0007: 'µ-law', 0x0011: 'IMA ADPCM', 0x0055: 'MP3',
 };
 
-type SampleReader = (bytes: Uint8Array, view: DataView, offset: number) => number;
+export type SampleReader = (bytes: Uint8Array, view: DataView, offset: number) => number;
 interface Span { offset: number; size: number }
 type Fail = (problem: string, advice?: string) => AudioFormatError;
+
+/** Where a WAV file's samples are and how to read them, learnt from its header alone. */
+export interface WavLayout {
+  sampleRate: number;
+  channelCount: number;
+  bytesPerSample: number;
+  /** Byte offset of the first sample frame in the file. */
+  dataOffset: number;
+  /** Bytes of whole sample frames in the data chunk. */
+  dataBytes: number;
+  /** Sample frames (samples per channel) the file holds. */
+  frames: number;
+  read: SampleReader;
+}
+
+/** Reads `length` bytes at `offset` (fewer at the end of the file). */
+export type ReadAt = (offset: number, length: number) => Uint8Array;
 
 /**
  * Reads the WAV variants found in the wild: integer PCM (8-bit unsigned, 16/24/32-bit signed),
@@ -106,39 +123,59 @@ type Fail = (problem: string, advice?: string) => AudioFormatError;
  * are skipped. Anything else throws an AudioFormatError that names `source` and says what to do.
  */
 export function decodeWav(bytes: Uint8Array, source?: string): AudioData {
+  const layout = parseWavLayout((offset, length) => bytes.subarray(offset, offset + length), bytes.length, source);
+  return decodeWavFrames(bytes.subarray(layout.dataOffset, layout.dataOffset + layout.dataBytes), layout);
+}
+
+/**
+ * The header of a WAV file, read through `readAt` so that a long file on disk is never loaded
+ * whole: only the chunk headers and the 'fmt ' chunk are read.
+ */
+export function parseWavLayout(readAt: ReadAt, fileSize: number, source?: string): WavLayout {
   const fail: Fail = (problem, advice = REEXPORT_ADVICE) => new AudioFormatError(source, problem, advice);
-  if (bytes.length < 12 || fourCC(bytes, 0) !== 'RIFF') {
+  const head = readAt(0, 12);
+  if (head.length < 12 || fourCC(head, 0) !== 'RIFF') {
     throw fail('is not a WAV file (no RIFF/WAVE header)', EXPORT_ADVICE);
   }
-  if (fourCC(bytes, 8) !== 'WAVE') {
-    throw fail(`is a RIFF "${fourCC(bytes, 8)}" file, not WAV audio (no RIFF/WAVE header)`, EXPORT_ADVICE);
+  if (fourCC(head, 8) !== 'WAVE') {
+    throw fail(`is a RIFF "${fourCC(head, 8)}" file, not WAV audio (no RIFF/WAVE header)`, EXPORT_ADVICE);
   }
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const { fmt, data } = findChunks(bytes, view, fail);
+  const { fmt, data } = findChunks(readAt, fileSize, fail);
   if (!fmt) throw fail("has no 'fmt ' chunk describing its audio format");
   if (!data) throw fail("has no 'data' chunk, so it contains no audio");
-  const { sampleRate, channelCount, bytesPerSample, read } = parseFormat(view, fmt, fail);
-
+  const fmtBytes = readAt(fmt.offset, fmt.size);
+  const { sampleRate, channelCount, bytesPerSample, read } = parseFormat(new DataView(fmtBytes.buffer, fmtBytes.byteOffset, fmtBytes.byteLength), { offset: 0, size: fmt.size }, fail);
   const blockAlign = channelCount * bytesPerSample;
   const frames = Math.floor(data.size / blockAlign);
+  return { sampleRate, channelCount, bytesPerSample, dataOffset: data.offset, dataBytes: frames * blockAlign, frames, read };
+}
+
+/** Decodes whole sample frames from `bytes`, which start at a frame boundary of `layout`'s data. */
+export function decodeWavFrames(bytes: Uint8Array, layout: WavLayout): AudioData {
+  const { channelCount, bytesPerSample, read } = layout;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const blockAlign = channelCount * bytesPerSample;
+  const frames = Math.floor(bytes.length / blockAlign);
   const channels = Array.from({ length: channelCount }, (_, index) => {
     const channel = new Float32Array(frames);
-    let position = data.offset + index * bytesPerSample;
+    let position = index * bytesPerSample;
     for (let frame = 0; frame < frames; frame++, position += blockAlign) {
       channel[frame] = read(bytes, view, position);
     }
     return channel;
   });
-  return { sampleRate, channels };
+  return { sampleRate: layout.sampleRate, channels };
 }
 
-function findChunks(bytes: Uint8Array, view: DataView, fail: Fail): { fmt?: Span; data?: Span } {
+function findChunks(readAt: ReadAt, fileSize: number, fail: Fail): { fmt?: Span; data?: Span } {
   const found: { fmt?: Span; data?: Span } = {};
-  for (let offset = 12; offset + 8 <= bytes.length; ) {
-    const id = fourCC(bytes, offset);
-    const span = { offset: offset + 8, size: view.getUint32(offset + 4, true) };
+  for (let offset = 12; offset + 8 <= fileSize; ) {
+    const header = readAt(offset, 8);
+    if (header.length < 8) break;
+    const id = fourCC(header, 0);
+    const span = { offset: offset + 8, size: new DataView(header.buffer, header.byteOffset, 8).getUint32(4, true) };
     if (id === 'fmt ' || id === 'data') {
-      const present = bytes.length - span.offset;
+      const present = fileSize - span.offset;
       if (span.size > present) {
         throw fail(`is truncated: its '${id}' chunk should hold ${span.size} bytes but only ${present} are present`, TRUNCATED_ADVICE);
       }
