@@ -1,14 +1,16 @@
 /**
- * Opens the decoder the fastest safe way. On first use of a merged decoder file it is split in
- * two (see onnx-split) and the split is checked once against the merged file on a short random
- * probe; the verdict is remembered in a stamp file beside the model. When splitting is not
- * possible (unknown layout, read-only folder) or the probe disagrees, the merged file is used.
+ * Opens the decoder the fastest safe way. On first use of a merged decoder file it is split (see
+ * onnx-split) and the split is checked once against the merged file on a short random probe:
+ * first the two-block cache graph, then the export's own cached branch; the verdict is
+ * remembered in a stamp file beside the model. When splitting is not possible (unknown layout,
+ * read-only folder) or neither passes the probe, the merged file is used.
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
 import { writeFileAtomic } from '../atomic-file';
 import type { ModelSpec } from './config';
 import { MergedDecoderRunner, SplitDecoderRunner, pastNames, type StepRunner } from './decoder-runner';
+import { EngineError, onnxDetail, runFailed } from './errors';
 import { splitFilesFor, splitMergedDecoder, type SplitFiles } from './onnx-split/split-merged';
 import { openSession, openSessionOnBestDevice, type Device, type DeviceChoice, type SessionSettings } from './providers';
 
@@ -144,6 +146,20 @@ async function openSplit(files: SplitFiles, cache: CacheLayout, choice: DeviceCh
   }
 }
 
+/** The merged decoder, loaded once on the CPU without weight prepacking for the probe. */
+async function openForProbe(mergedPath: string): Promise<ort.InferenceSession> {
+  try {
+    return await ort.InferenceSession.create(mergedPath, { executionProviders: ['cpu'], logSeverityLevel: 4, extra: { session: { disable_prepacking: '1' } } });
+  } catch (error) {
+    throw new EngineError(
+      'model-file-corrupt',
+      `${mergedPath} could not be loaded: it looks truncated or corrupt (${onnxDetail(error)}). Run "continuo models verify" or download the model again.`,
+      mergedPath,
+      { cause: error },
+    );
+  }
+}
+
 export async function openDecoder(mergedPath: string, choice: DeviceChoice, settings: SessionSettings, spec: ModelSpec): Promise<OpenedDecoder> {
   const stamp = readStamp(mergedPath);
   if (stamp && !stamp.valid) return openMerged(mergedPath, choice, settings, spec, stamp.reason ?? 'the split decoder did not match the merged one');
@@ -162,7 +178,7 @@ export async function openDecoder(mergedPath: string, choice: DeviceChoice, sett
   }
   note = twoBlockError && `the two-block cache does not fit this export (${twoBlockError})`;
   // Checked once per file on the CPU without weight prepacking, so the check costs little memory.
-  const merged = await ort.InferenceSession.create(mergedPath, { executionProviders: ['cpu'], logSeverityLevel: 3, extra: { session: { disable_prepacking: '1' } } });
+  const merged = await openForProbe(mergedPath);
   try {
     let maxDifference = NaN;
     for (const candidate of (twoBlockError ? ['concat'] : ['two-block', 'concat']) as CacheLayout[]) {
@@ -172,7 +188,10 @@ export async function openDecoder(mergedPath: string, choice: DeviceChoice, sett
         note = `the two-block cache could not be loaded (${opened.message.split('\n')[0]})`;
         continue;
       }
-      const verdict = await probe(merged, { decoder: opened.session, cross: opened.cross }, spec);
+      const verdict = await probe(merged, { decoder: opened.session, cross: opened.cross }, spec).catch(async (error) => {
+        await Promise.all([opened.session.release(), opened.cross.release()]);
+        throw runFailed(error, mergedPath);
+      });
       if (verdict.valid) {
         writeStamp(mergedPath, { ...verdict, cache: candidate, reason: note });
         return splitDecoder(opened, spec, verdict.multiTokenPrefill, candidate, note);

@@ -9,9 +9,10 @@ import { readModelSpec, type ModelSpec } from './config';
 import { openDecoder, type CacheLayout, type OpenedDecoder } from './decoder-loader';
 import type { StepRunner } from './decoder-runner';
 import type { Codes } from './delay-pattern';
-import { EngineError, throwIfAborted } from './errors';
+import { EngineError, runFailed, throwIfAborted } from './errors';
 import { float16ToFloat32, float32ToFloat16 } from './float16';
 import { decodeTokens, usesGuidance, type StepProgress } from './generate';
+import { checkCodecEncoder, checkModelFiles, type MainFiles } from './model-contract';
 import { requireSessionFile, resolveSessionFile, type ModelVariant } from './model-files';
 import { openSession, type Device, type DeviceChoice } from './providers';
 import { validateRequest, type GenerateRequest, type ResolvedRequest } from './request';
@@ -73,6 +74,8 @@ export class MusicgenEngine {
     private readonly decoder: OpenedDecoder,
     private readonly codecDecoder: ort.InferenceSession,
     private readonly threads: number | undefined,
+    /** The ONNX files behind the sessions, to name the one that fails. */
+    private readonly files: MainFiles,
   ) {
     this.runner = decoder.runner;
   }
@@ -90,18 +93,23 @@ export class MusicgenEngine {
     const variant = options.variant ?? 'fp32';
     const spec = readModelSpec(dir);
     const tokenizer = PromptTokenizer.load(dir);
-    const files = {
-      decoder: requireSessionFile(dir, 'decoder', variant),
-      text: requireSessionFile(dir, 'textEncoder', variant),
-      codec: requireSessionFile(dir, 'codecDecoder', variant),
+    const files: MainFiles = {
+      decoder: requireSessionFile(dir, 'decoder', variant).path,
+      textEncoder: requireSessionFile(dir, 'textEncoder', variant).path,
+      codecDecoder: requireSessionFile(dir, 'codecDecoder', variant).path,
     };
+    // Swapped, foreign or mismatched files fail here, named, before any session is created.
+    checkModelFiles(dir, files, spec);
     const settings = { threads: options.threads };
-    const decoder = await openDecoder(files.decoder.path, options.device ?? 'auto', settings, spec);
+    const decoder = await openDecoder(files.decoder, options.device ?? 'auto', settings, spec);
     const [text, codec] = await Promise.all([
-      openSession(files.text.path, decoder.device, settings),
-      openSession(files.codec.path, decoder.device, settings),
-    ]);
-    return new MusicgenEngine(dir, spec, variant, decoder.device, decoder.deviceReason, performance.now() - started, tokenizer, text, decoder, codec, options.threads);
+      openSession(files.textEncoder, decoder.device, settings),
+      openSession(files.codecDecoder, decoder.device, settings),
+    ]).catch(async (error) => {
+      await decoder.release();
+      throw error;
+    });
+    return new MusicgenEngine(dir, spec, variant, decoder.device, decoder.deviceReason, performance.now() - started, tokenizer, text, decoder, codec, options.threads, files);
   }
 
   async generate(request: GenerateRequest, hooks: GenerateHooks = {}): Promise<GenerateResult> {
@@ -123,6 +131,8 @@ export class MusicgenEngine {
         { samples, maxNewTokens: resolved.maxNewTokens, guidanceScale: resolved.guidanceScale, sampling: resolved.sampling, seed: resolved.seed, contexts: resolved.contexts },
         { onStep: hooks.onProgress, signal: hooks.signal },
       );
+    } catch (error) {
+      throw runFailed(error, this.files.decoder);
     } finally {
       this.runner.end();
     }
@@ -132,7 +142,9 @@ export class MusicgenEngine {
     const audio =
       request.decodeAudio === false
         ? decoded.codes.map(() => ({ sampleRate: this.spec.sampleRate, channels: [] as Float32Array[] }))
-        : await decodeAudio(this.codecDecoder, this.spec, decoded.codes);
+        : await decodeAudio(this.codecDecoder, this.spec, decoded.codes).catch((error) => {
+            throw runFailed(error, this.files.codecDecoder);
+          });
     const codecMs = performance.now() - codecStart;
     const contextFrames = resolved.contexts?.[0][0].length ?? 0;
     const takes = decoded.codes.map((codes, s) => {
@@ -171,18 +183,29 @@ export class MusicgenEngine {
 
   /** Audio codes of audio at the model's sample rate and channel count. */
   async encode(audio: PlanarAudio): Promise<Codes> {
-    this.codecEncoder ??= openSession(requireSessionFile(this.dir, 'codecEncoder', this.variant).path, this.device, { threads: this.threads });
+    const file = requireSessionFile(this.dir, 'codecEncoder', this.variant).path;
+    this.codecEncoder ??= Promise.resolve()
+      .then(() => checkCodecEncoder(this.dir, file, this.spec))
+      .then(() => openSession(file, this.device, { threads: this.threads }));
+    let session: ort.InferenceSession;
     try {
-      return await encodeAudio(await this.codecEncoder, this.spec, audio);
+      session = await this.codecEncoder;
     } catch (error) {
-      if ((error as EngineError).code === 'model-file-missing') this.codecEncoder = undefined;
+      this.codecEncoder = undefined;
       throw error;
+    }
+    try {
+      return await encodeAudio(session, this.spec, audio);
+    } catch (error) {
+      throw runFailed(error, file);
     }
   }
 
   async decode(batch: Codes[]): Promise<PlanarAudio[]> {
     batch.forEach((codes) => checkCodes(codes, this.spec));
-    return decodeAudio(this.codecDecoder, this.spec, batch);
+    return decodeAudio(this.codecDecoder, this.spec, batch).catch((error) => {
+      throw runFailed(error, this.files.codecDecoder);
+    });
   }
 
   async dispose(): Promise<void> {
@@ -202,7 +225,9 @@ export class MusicgenEngine {
     if (this.textEncoder.inputNames.includes('attention_mask')) {
       feeds.attention_mask = new ort.Tensor('int64', batch.mask, [batch.batch, batch.length]);
     }
-    const out = (await this.textEncoder.run(feeds)).last_hidden_state;
+    const out = (await this.textEncoder.run(feeds).catch((error) => {
+      throw runFailed(error, this.files.textEncoder);
+    })).last_hidden_state;
     const hidden = out.type === 'float16' ? float16ToFloat32(out.data as Uint16Array) : (out.data as Float32Array);
     const [, T, d] = out.dims;
     const samples = prompts.length * variations;

@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { EngineError } from './errors';
+import { EngineError, stripAnsi } from './errors';
 
 export const DEVICES = ['auto', 'cpu', 'webgpu', 'cuda', 'dml', 'coreml'] as const;
 export type DeviceChoice = (typeof DEVICES)[number];
@@ -55,7 +55,9 @@ function options(device: Device, settings: SessionSettings): ort.InferenceSessio
     executionProviders: [device],
     graphOptimizationLevel: 'all',
     intraOpNumThreads: settings.threads ?? 0,
-    logSeverityLevel: 3,
+    // Errors reach the user through our own messages; onnxruntime's console log would print them
+    // a second time, in raw form with terminal colour codes.
+    logSeverityLevel: 4,
   };
 }
 
@@ -63,7 +65,7 @@ export async function openSession(path: string, device: Device, settings: Sessio
   try {
     return await ort.InferenceSession.create(path, options(device, settings));
   } catch (error) {
-    const detail = (error as Error).message.split('\n')[0];
+    const detail = stripAnsi((error as Error).message).split('\n')[0].trim();
     if (/protobuf|parse|load model|invalid model|Failed to load/i.test(detail) || device === 'cpu') {
       throw new EngineError(
         'model-file-corrupt',

@@ -145,3 +145,67 @@ export function scanModel(path: string): ScannedModel {
     closeSync(fd);
   }
 }
+
+/** A graph input or output as the file declares it: a fixed size or a symbolic name per axis. */
+export interface DeclaredValue {
+  name: string;
+  /** ONNX TensorProto.DataType (1 float, 7 int64, 9 bool, 10 float16), when declared. */
+  elemType?: number;
+  /** Per axis: its size, its symbolic name, or 0/undefined when neither is declared. */
+  dims?: (number | string | undefined)[];
+}
+
+export interface GraphIO {
+  /** Inputs a caller feeds (initializers that older exports also list as inputs left out, as ORT does). */
+  inputs: DeclaredValue[];
+  outputs: DeclaredValue[];
+}
+
+function declared(bytes: Buffer): DeclaredValue {
+  const info = onnx.ValueInfoProto.decode(bytes);
+  const tensor = info.type?.tensorType;
+  return {
+    name: info.name,
+    elemType: tensor?.elemType ?? undefined,
+    dims: tensor?.shape ? (tensor.shape.dim ?? []).map((d) => d.dimParam || (d.dimValue != null ? Number(d.dimValue) : undefined)) : undefined,
+  };
+}
+
+/**
+ * The declared inputs and outputs of an ONNX file, read without decoding its nodes or touching
+ * its weights (cheap even for gigabyte decoders), so the engine can check that each file is the
+ * graph it expects before it creates any session. Throws when the file is cut short.
+ */
+export function readGraphIO(path: string): GraphIO {
+  const fd = openSync(path, 'r');
+  try {
+    const wire = new FileWire(fd);
+    const size = fstatSync(fd).size;
+    let graphField: Field | undefined;
+    for (const f of fields(wire, 0, size)) {
+      if (f.end > size) throw new Error(`unexpected end of file at byte ${size}`);
+      if (f.number === 7 && f.wire === 2) graphField = f;
+    }
+    if (!graphField) throw new Error('the file holds no ONNX graph');
+    const inputs: DeclaredValue[] = [];
+    const outputs: DeclaredValue[] = [];
+    const initializers = new Set<string>();
+    for (const f of fields(wire, graphField.at, graphField.end)) {
+      if (f.end > graphField.end) throw new Error(`unexpected end of graph at byte ${graphField.end}`);
+      if (f.wire !== 2) continue;
+      if (f.number === 11) inputs.push(declared(wire.bytes(f.at, f.end - f.at)));
+      else if (f.number === 12) outputs.push(declared(wire.bytes(f.at, f.end - f.at)));
+      else if (f.number === 5) {
+        for (const t of fields(wire, f.at, f.end)) {
+          if (t.number === 8 && t.wire === 2) {
+            initializers.add(wire.bytes(t.at, t.end - t.at).toString('utf8'));
+            break;
+          }
+        }
+      }
+    }
+    return { inputs: inputs.filter((i) => !initializers.has(i.name)), outputs };
+  } finally {
+    closeSync(fd);
+  }
+}
