@@ -2,7 +2,7 @@
  * The merged decoder is split in two on first load (see onnx-split); the split is probed against
  * the merged file once and remembered. Where it cannot be split, the merged file is used.
  */
-import { cpSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { MusicgenEngine } from '../../src/main/engine';
@@ -16,6 +16,14 @@ describe('decoder split', () => {
     const dir = join(work, `m${n++}`);
     cpSync(source, dir, { recursive: true });
     return dir;
+  };
+  /** Changes the verdict stamped beside the decoder (writing a fresh stamp if there is none). */
+  const editStamp = (dir: string, fields: object) => {
+    const merged = join(dir, 'onnx/decoder_model_merged.onnx');
+    const path = `${merged}.continuo-split.json`;
+    const { size, mtimeMs } = statSync(merged);
+    const stamp = existsSync(path) ? JSON.parse(readFileSync(path, 'utf8')) : { version: 3, sources: [{ file: 'decoder_model_merged.onnx', size, mtimeMs }], derived: {} };
+    writeFileSync(path, JSON.stringify({ ...stamp, ...fields }));
   };
 
   it('splits on first load into two small files that reference the merged weights', async () => {
@@ -43,9 +51,7 @@ describe('decoder split', () => {
     const twoBlock = await MusicgenEngine.load(copy(), { device: 'cpu' });
     expect(twoBlock.decoderMode.cache).toBe('two-block');
     const dir = copy();
-    const merged = join(dir, 'onnx/decoder_model_merged.onnx');
-    const { size, mtimeMs } = statSync(merged);
-    writeFileSync(`${merged}.continuo-split.json`, JSON.stringify({ version: 2, sourceSize: size, sourceMtimeMs: mtimeMs, valid: false, multiTokenPrefill: false, maxDifference: 1, reason: 'forced' }));
+    editStamp(dir, { valid: false, multiTokenPrefill: false, maxDifference: 1, reason: 'forced' });
     const reference = await MusicgenEngine.load(dir, { device: 'cpu' });
     expect(reference.decoderMode.mode).toBe('merged');
     // 200 steps fold the recent block three times; two prompts and guidance cover the batch rows.
@@ -58,10 +64,8 @@ describe('decoder split', () => {
   it('uses the export\'s own cache layout when the two-block rewrite does not fit it', async () => {
     const dir = copy();
     await (await MusicgenEngine.load(dir, { device: 'cpu' })).dispose();
-    const merged = join(dir, 'onnx/decoder_model_merged.onnx');
-    const { size, mtimeMs } = statSync(merged);
     // A stamp that says the two-block file was rejected before: the plain cached branch is used.
-    writeFileSync(`${merged}.continuo-split.json`, JSON.stringify({ version: 2, sourceSize: size, sourceMtimeMs: mtimeMs, valid: true, multiTokenPrefill: true, maxDifference: 0, cache: 'concat', reason: 'no fit' }));
+    editStamp(dir, { valid: true, multiTokenPrefill: true, maxDifference: 0, cache: 'concat', reason: 'no fit' });
     const engine = await MusicgenEngine.load(dir, { device: 'cpu' });
     expect(engine.decoderMode).toEqual({ mode: 'split', cache: 'concat', note: 'no fit' });
     const result = await engine.generate({ prompts: ['p'], maxNewTokens: 8, sampling: { greedy: true } });
@@ -71,9 +75,7 @@ describe('decoder split', () => {
 
   it('uses the merged decoder when the stamp says the split did not match', async () => {
     const dir = copy();
-    const merged = join(dir, 'onnx/decoder_model_merged.onnx');
-    const { size, mtimeMs } = statSync(merged);
-    writeFileSync(`${merged}.continuo-split.json`, JSON.stringify({ version: 2, sourceSize: size, sourceMtimeMs: mtimeMs, valid: false, multiTokenPrefill: false, maxDifference: 1, reason: 'probe mismatch' }));
+    editStamp(dir, { valid: false, multiTokenPrefill: false, maxDifference: 1, reason: 'probe mismatch' });
     const engine = await MusicgenEngine.load(dir, { device: 'cpu' });
     expect(engine.decoderMode).toEqual({ mode: 'merged', cache: 'concat', note: 'probe mismatch' });
     const result = await engine.generate({ prompts: ['p'], maxNewTokens: 8, sampling: { greedy: true } });

@@ -4,23 +4,42 @@
  * first the two-block cache graph, then the export's own cached branch; the verdict is
  * remembered in a stamp file beside the model. When splitting is not possible (unknown layout,
  * read-only folder) or neither passes the probe, the merged file is used.
+ *
+ * The derived files are a cache. The stamp records the size and mtime of every file they read
+ * (the merged file and any external-data file it points into) and the sha256 of each derived
+ * file; a derived file that is missing, changed, unreadable or opens as some other graph is
+ * discarded and the decoder split and probed again, instead of failing the load.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { basename, dirname, join, relative, sep } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { writeFileAtomic } from '../atomic-file';
 import type { ModelSpec } from './config';
 import { MergedDecoderRunner, SplitDecoderRunner, pastNames, type StepRunner } from './decoder-runner';
 import { EngineError, onnxDetail, runFailed } from './errors';
+import { checkDerivedDecoder } from './model-contract';
 import { splitFilesFor, splitMergedDecoder, type SplitFiles } from './onnx-split/split-merged';
 import { openSession, openSessionOnBestDevice, type Device, type DeviceChoice, type SessionSettings } from './providers';
 
-const SPLIT_VERSION = 2;
+/** 3: the stamp records every source file's identity and each derived file's sha256. */
+const SPLIT_VERSION = 3;
 const TOLERANCE = 1e-3;
+
+/** A file the derived graphs read, as it was when they were derived. */
+interface SourceIdentity {
+  /** Relative to the merged decoder's folder. */
+  file: string;
+  size: number;
+  mtimeMs: number;
+}
 
 interface Stamp {
   version: number;
-  sourceSize: number;
-  sourceMtimeMs: number;
+  /** The merged decoder and every external-data file it points into. */
+  sources: SourceIdentity[];
+  /** sha256 of each derived file, by file name. */
+  derived: Record<string, string>;
   valid: boolean;
   multiTokenPrefill: boolean;
   maxDifference: number;
@@ -45,23 +64,84 @@ export interface OpenedDecoder {
 
 const stampPath = (merged: string) => `${merged}.continuo-split.json`;
 
+function identity(merged: string, path: string): SourceIdentity {
+  const { size, mtimeMs } = statSync(path);
+  return { file: relative(dirname(merged), path).split(sep).join('/'), size, mtimeMs };
+}
+
+function sha256(path: string): string {
+  return createHash('sha256').update(readFileSync(path)).digest('hex');
+}
+
+/** The stamp, if it is of this version and every source file is still the one it was made from. */
 function readStamp(merged: string): Stamp | undefined {
   try {
     const stamp = JSON.parse(readFileSync(stampPath(merged), 'utf8')) as Stamp;
-    const { size, mtimeMs } = statSync(merged);
-    return stamp.version === SPLIT_VERSION && stamp.sourceSize === size && stamp.sourceMtimeMs === mtimeMs ? stamp : undefined;
+    if (stamp.version !== SPLIT_VERSION || !Array.isArray(stamp.sources) || stamp.sources[0]?.file !== basename(merged) || typeof stamp.derived !== 'object') return undefined;
+    const unchanged = stamp.sources.every((s) => {
+      const now = identity(merged, join(dirname(merged), s.file));
+      return now.size === s.size && now.mtimeMs === s.mtimeMs;
+    });
+    return unchanged ? stamp : undefined;
   } catch {
     return undefined;
   }
 }
 
-function writeStamp(merged: string, verdict: Omit<Stamp, 'version' | 'sourceSize' | 'sourceMtimeMs'>): void {
-  const { size, mtimeMs } = statSync(merged);
+function writeStamp(merged: string, sources: string[], files: SplitFiles, verdict: Omit<Stamp, 'version' | 'sources' | 'derived'>): void {
   try {
-    writeFileAtomic(stampPath(merged), Buffer.from(JSON.stringify({ version: SPLIT_VERSION, sourceSize: size, sourceMtimeMs: mtimeMs, ...verdict }, null, 2)));
+    const derived = Object.fromEntries(Object.values(files).filter((f) => existsSync(f)).map((f) => [basename(f), sha256(f)]));
+    const stamp: Stamp = { version: SPLIT_VERSION, sources: sources.map((s) => identity(merged, s)), derived, ...verdict };
+    writeFileAtomic(stampPath(merged), Buffer.from(JSON.stringify(stamp, null, 2)));
   } catch {
     // A read-only model folder only costs the check again next time.
   }
+}
+
+/** Why a derived file cannot be trusted, or undefined when it is the one the stamp recorded. */
+function derivedProblem(file: string, stamp: Stamp): string | undefined {
+  if (!existsSync(file)) return 'missing';
+  const recorded = stamp.derived[basename(file)];
+  if (!recorded) return 'not recorded when the decoder was split';
+  try {
+    return sha256(file) === recorded ? undefined : 'contents changed since the decoder was split';
+  } catch (error) {
+    return `unreadable (${(error as Error).message})`;
+  }
+}
+
+/** Removes the derived files and the stamp, so the next load splits and checks again. */
+function discardDerived(merged: string): void {
+  for (const file of [...Object.values(splitFilesFor(merged)), stampPath(merged)]) {
+    try {
+      rmSync(file, { force: true });
+    } catch {
+      // A read-only folder: the next load cannot split either, and keeps the merged file.
+    }
+  }
+}
+
+export interface DerivedFileReport {
+  /** Absolute path of the derived file. */
+  path: string;
+  state: 'ok' | 'removed';
+  problem?: string;
+}
+
+/**
+ * Checks the files derived from a decoder (see onnx-split) for `continuo models verify`: each one
+ * must be the file recorded when the decoder was split, from the decoder as it is now. When one is
+ * not, all of them and the stamp are removed, so the next load splits and checks the decoder again.
+ */
+export function checkDerivedFiles(merged: string): DerivedFileReport[] {
+  const files = Object.values(splitFilesFor(merged)).filter((f) => existsSync(f));
+  const hasStamp = existsSync(stampPath(merged));
+  if (files.length === 0 && !hasStamp) return [];
+  const stamp = readStamp(merged);
+  const problems = files.map((f) => (stamp ? derivedProblem(f, stamp) : hasStamp ? 'derived from an older or different decoder file' : 'no record of the split it belongs to'));
+  if (stamp && problems.every((p) => p === undefined)) return files.map((path) => ({ path, state: 'ok' }));
+  discardDerived(merged);
+  return files.map((path, i) => ({ path, state: 'removed', problem: problems[i] ?? 'belongs to a split that is rebuilt' }));
 }
 
 /** Deterministic pseudo-random values for the probe. */
@@ -136,13 +216,47 @@ async function openMerged(path: string, choice: DeviceChoice, settings: SessionS
   };
 }
 
-async function openSplit(files: SplitFiles, cache: CacheLayout, choice: DeviceChoice, settings: SessionSettings) {
-  const chosen = await openSessionOnBestDevice(cache === 'two-block' ? files.twoBlock : files.decoder, choice, settings);
+async function openSplit(files: SplitFiles, cache: CacheLayout, choice: DeviceChoice, settings: SessionSettings, spec: ModelSpec) {
+  const decoderFile = cache === 'two-block' ? files.twoBlock : files.decoder;
+  const chosen = await openSessionOnBestDevice(decoderFile, choice, settings);
   try {
-    return { ...chosen, cross: await openSession(files.cross, chosen.device, settings) };
+    const cross = await openSession(files.cross, chosen.device, settings);
+    try {
+      // A derived file that is some other graph would fail mid-generation; it fails here instead.
+      checkDerivedDecoder(decoderFile, chosen.session.inputNames, chosen.session.outputNames, spec, cache === 'two-block' ? 'two-block' : 'with-past');
+      checkDerivedDecoder(files.cross, cross.inputNames, cross.outputNames, spec, 'cross');
+    } catch (error) {
+      await cross.release();
+      throw error;
+    }
+    return { ...chosen, cross };
   } catch (error) {
     await chosen.session.release();
     throw error;
+  }
+}
+
+/** A derived file that is corrupt, foreign or not the graph it should be (not a device problem). */
+const isBadDerivedFile = (error: unknown) => ['model-file-corrupt', 'model-file-mismatch'].includes((error as EngineError).code);
+
+/**
+ * The split recorded by a valid stamp, or undefined when a derived file it needs is missing,
+ * changed, unreadable or not the graph it should be: then the derived files are discarded, to be
+ * split and checked again.
+ */
+async function openStamped(merged: string, stamp: Stamp, choice: DeviceChoice, settings: SessionSettings, spec: ModelSpec) {
+  const files = splitFilesFor(merged);
+  const cache = stamp.cache ?? 'concat';
+  if ([cache === 'two-block' ? files.twoBlock : files.decoder, files.cross].some((f) => derivedProblem(f, stamp))) {
+    discardDerived(merged);
+    return undefined;
+  }
+  try {
+    return await openSplit(files, cache, choice, settings, spec);
+  } catch (error) {
+    if (!isBadDerivedFile(error)) throw error;
+    discardDerived(merged);
+    return undefined;
   }
 }
 
@@ -163,26 +277,24 @@ async function openForProbe(mergedPath: string): Promise<ort.InferenceSession> {
 export async function openDecoder(mergedPath: string, choice: DeviceChoice, settings: SessionSettings, spec: ModelSpec): Promise<OpenedDecoder> {
   const stamp = readStamp(mergedPath);
   if (stamp && !stamp.valid) return openMerged(mergedPath, choice, settings, spec, stamp.reason ?? 'the split decoder did not match the merged one');
-  let files: SplitFiles = splitFilesFor(mergedPath);
-  let note = stamp?.reason;
-  const cache = stamp?.cache ?? 'concat';
-  if (stamp && existsSync(cache === 'two-block' ? files.twoBlock : files.decoder) && existsSync(files.cross)) {
-    const opened = await openSplit(files, cache, choice, settings);
-    return splitDecoder(opened, spec, stamp.multiTokenPrefill, cache, note);
+  if (stamp) {
+    const opened = await openStamped(mergedPath, stamp, choice, settings, spec);
+    if (opened) return splitDecoder(opened, spec, stamp.multiTokenPrefill, stamp.cache ?? 'concat', stamp.reason);
   }
-  let twoBlockError: string | undefined;
+  let split: ReturnType<typeof splitMergedDecoder>;
   try {
-    ({ files, twoBlockError } = splitMergedDecoder(mergedPath));
+    split = splitMergedDecoder(mergedPath);
   } catch (error) {
     return openMerged(mergedPath, choice, settings, spec, `the decoder could not be split (${(error as Error).message})`);
   }
-  note = twoBlockError && `the two-block cache does not fit this export (${twoBlockError})`;
+  const { files, sources, twoBlockError } = split;
+  let note = twoBlockError && `the two-block cache does not fit this export (${twoBlockError})`;
   // Checked once per file on the CPU without weight prepacking, so the check costs little memory.
   const merged = await openForProbe(mergedPath);
   try {
     let maxDifference = NaN;
     for (const candidate of (twoBlockError ? ['concat'] : ['two-block', 'concat']) as CacheLayout[]) {
-      const opened = await openSplit(files, candidate, choice, settings).catch((error: Error) => error);
+      const opened = await openSplit(files, candidate, choice, settings, spec).catch((error: Error) => error);
       if (opened instanceof Error) {
         if (candidate === 'concat') throw opened;
         note = `the two-block cache could not be loaded (${opened.message.split('\n')[0]})`;
@@ -193,7 +305,7 @@ export async function openDecoder(mergedPath: string, choice: DeviceChoice, sett
         throw runFailed(error, mergedPath);
       });
       if (verdict.valid) {
-        writeStamp(mergedPath, { ...verdict, cache: candidate, reason: note });
+        writeStamp(mergedPath, sources, files, { ...verdict, cache: candidate, reason: note });
         return splitDecoder(opened, spec, verdict.multiTokenPrefill, candidate, note);
       }
       maxDifference = verdict.maxDifference;
@@ -201,7 +313,7 @@ export async function openDecoder(mergedPath: string, choice: DeviceChoice, sett
       await Promise.all([opened.session.release(), opened.cross.release()]);
     }
     const reason = `the split decoder differed from the merged one by ${maxDifference}`;
-    writeStamp(mergedPath, { valid: false, multiTokenPrefill: false, maxDifference, reason });
+    writeStamp(mergedPath, sources, files, { valid: false, multiTokenPrefill: false, maxDifference, reason });
     return await openMerged(mergedPath, choice, settings, spec, reason);
   } finally {
     await merged.release();

@@ -18,7 +18,7 @@ import { rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import onnxProto from 'onnx-proto';
 import { writeFileAtomic } from '../../atomic-file';
-import { freeNames, prune } from './graph-utils';
+import { freeNames, prune, subgraphs } from './graph-utils';
 import { scanModel, type GraphProto, type InitializerRef, type ScannedModel, type TensorProto } from './scan-model';
 import { twoBlockCacheGraph } from './two-block-cache';
 
@@ -95,11 +95,39 @@ function writeGraph(path: string, model: ScannedModel, graph: GraphProto): void 
   writeFileAtomic(path, bytes);
 }
 
+/** External-data files (locations relative to the model's folder) that the tensors of a graph point into. */
+function externalLocations(graph: GraphProto, found = new Set<string>()): Set<string> {
+  const visit = (t: TensorProto | null | undefined) => {
+    if (t?.dataLocation !== onnx.TensorProto.DataLocation.EXTERNAL) return;
+    const location = t.externalData?.find((e) => e.key === 'location')?.value;
+    if (location) found.add(location);
+  };
+  (graph.initializer ?? []).forEach(visit);
+  for (const node of graph.node ?? []) {
+    for (const a of node.attribute ?? []) {
+      visit(a.t);
+      (a.tensors ?? []).forEach(visit);
+    }
+    for (const g of subgraphs(node)) externalLocations(g, found);
+  }
+  return found;
+}
+
+/**
+ * The files a split of `mergedPath` reads: the merged file itself (its weights are referenced by
+ * offset) and every external-data file its tensors point into.
+ */
+function sourcesOf(mergedPath: string, model: ScannedModel): string[] {
+  const locations = externalLocations(model.graph);
+  for (const ref of model.initializers.values()) if ('inline' in ref) externalLocations({ initializer: [ref.inline] }, locations);
+  return [mergedPath, ...[...locations].sort().map((l) => join(dirname(mergedPath), l))];
+}
+
 /**
  * Writes the split files; `twoBlockError` says why the two-block file could not be made (the
- * plain cached branch is still written and usable).
+ * plain cached branch is still written and usable); `sources` are the files the split reads.
  */
-export function splitMergedDecoder(mergedPath: string): { files: SplitFiles; twoBlockError?: string } {
+export function splitMergedDecoder(mergedPath: string): { files: SplitFiles; sources: string[]; twoBlockError?: string } {
   const model = scanModel(mergedPath);
   const ifNode = (model.graph.node ?? []).find((n) => n.opType === 'If' && n.input?.[0] === 'use_cache_branch');
   if (!ifNode) throw new Error('it is not a merged decoder (no If on use_cache_branch)');
@@ -113,15 +141,16 @@ export function splitMergedDecoder(mergedPath: string): { files: SplitFiles; two
   if (cross.length === 0) throw new Error('it returns no cross-attention presents');
   const location = basename(mergedPath);
   const files = splitFilesFor(mergedPath);
+  const sources = sourcesOf(mergedPath, model);
   const decoder = promote(model, location, 'decoder_with_past', withPast, outer, all);
   writeGraph(files.decoder, model, decoder);
   writeGraph(files.cross, model, promote(model, location, 'cross_attention_kv', noPast, outer, cross));
   const layers = (decoder.input ?? []).filter((i) => /^past_key_values\.\d+\.decoder\.key$/.test(i.name ?? '')).length;
   try {
     writeGraph(files.twoBlock, model, twoBlockCacheGraph(decoder, layers));
-    return { files };
+    return { files, sources };
   } catch (error) {
     rmSync(files.twoBlock, { force: true });
-    return { files, twoBlockError: (error as Error).message };
+    return { files, sources, twoBlockError: (error as Error).message };
   }
 }
