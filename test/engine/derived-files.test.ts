@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import onnxProto from 'onnx-proto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { MusicgenEngine, type Codes } from '../../src/main/engine';
-import { checkDerivedFiles } from '../../src/main/engine/decoder-loader';
+import { checkDerivedFiles } from '../../src/main/engine/derived-files';
 import { tempDir, testModel } from '../helpers/models';
 
 const { onnx } = onnxProto;
