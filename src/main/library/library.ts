@@ -46,6 +46,7 @@ import {
   queryTakes,
   reindexTake,
   replaceTags,
+  resolveTakeRef,
   selectAncestors,
   selectDescendants,
   selectTakeRow,
@@ -150,13 +151,31 @@ export class Library {
 
   // ---- takes -----------------------------------------------------------------------------------
 
+  /**
+   * The full id of the take `ref` names: its id, or a prefix of it that only one take has (at
+   * least 4 characters; lists show 8). Every method that takes a take id accepts a prefix too.
+   * Throws not-found, or invalid naming the matches when the prefix is ambiguous.
+   */
+  resolveTakeId(ref: string): string {
+    try {
+      return resolveTakeRef(this.db, ref);
+    } catch (error) {
+      throw describeDbError(error);
+    }
+  }
+
   saveTake(input: NewTake): Take {
     const id = randomUUID();
     const createdAt = this.now();
     const relativePath = audioRelativePath(id, createdAt);
     const record = prepareTake(input, id, createdAt, relativePath);
-    if (record.parentId && !this.db.prepare('SELECT 1 FROM takes WHERE id = ?').get(record.parentId)) {
-      throw new LibraryError('not-found', `Take ${shortId(record.parentId)}, which this take comes from, is not in the library (it may have been removed from the trash).`);
+    if (record.parentId) {
+      try {
+        record.parentId = this.resolveTakeId(record.parentId);
+      } catch (error) {
+        if ((error as LibraryError).code !== 'not-found') throw error;
+        throw new LibraryError('not-found', `Take ${shortId(record.parentId)}, which this take comes from, is not in the library (it may have been removed from the trash).`);
+      }
     }
     const path = writeAudio(this.root, relativePath, input.audio);
     try {
@@ -169,13 +188,14 @@ export class Library {
     return this.getTake(id);
   }
 
-  getTake(id: string): Take {
-    const row = this.read(() => selectTakeRow(this.db, id));
-    if (!row) throw takeNotFound(id);
+  getTake(ref: string): Take {
+    const row = this.read(() => selectTakeRow(this.db, this.resolveTakeId(ref)));
+    if (!row) throw takeNotFound(ref);
     return toTake(row);
   }
 
-  getCodes(id: string): number[][] | null {
+  getCodes(ref: string): number[][] | null {
+    const id = this.resolveTakeId(ref);
     const row = this.db.prepare('SELECT c.codes FROM takes t LEFT JOIN take_codes c ON c.take_seq = t.seq WHERE t.id = ?').get(id) as
       | { codes: Buffer | null }
       | undefined;
@@ -183,7 +203,8 @@ export class Library {
     return row.codes ? decodeCodes(row.codes) : null;
   }
 
-  private relativeAudioPath(id: string): string {
+  private relativeAudioPath(ref: string): string {
+    const id = this.resolveTakeId(ref);
     const row = this.db.prepare('SELECT audio_path FROM takes WHERE id = ?').get(id) as { audio_path: string } | undefined;
     if (!row) throw takeNotFound(id);
     return row.audio_path;
@@ -202,7 +223,8 @@ export class Library {
     return this.read(() => queryTakes(this.db, query));
   }
 
-  updateTake(id: string, patch: TakeUpdate): Take {
+  updateTake(ref: string, patch: TakeUpdate): Take {
+    const id = this.resolveTakeId(ref);
     const title = patch.title === undefined ? undefined : normalizeTitle(patch.title);
     if (patch.favourite !== undefined && typeof patch.favourite !== 'boolean') throw new LibraryError('invalid', 'Favourite must be true or false.');
     const tags = patch.tags === undefined ? undefined : normalizeTags(patch.tags);
@@ -227,14 +249,16 @@ export class Library {
   }
 
   /** Moves the take to the trash (its file stays until the trash is emptied). */
-  trashTake(id: string): Take {
+  trashTake(ref: string): Take {
+    const id = this.resolveTakeId(ref);
     const now = this.now();
     const { changes } = this.write(() => this.db.prepare('UPDATE takes SET deleted_at = coalesce(deleted_at, ?) WHERE id = ?').run(now, id));
     if (changes === 0) throw takeNotFound(id);
     return this.getTake(id);
   }
 
-  restoreTake(id: string): Take {
+  restoreTake(ref: string): Take {
+    const id = this.resolveTakeId(ref);
     const { changes } = this.write(() => this.db.prepare('UPDATE takes SET deleted_at = NULL WHERE id = ?').run(id));
     if (changes === 0) throw takeNotFound(id);
     return this.getTake(id);
@@ -258,7 +282,8 @@ export class Library {
   }
 
   /** Ancestors root first; descendants (the whole subtree) in creation order. Trashed takes included. */
-  lineage(id: string): { ancestors: Take[]; descendants: Take[] } {
+  lineage(ref: string): { ancestors: Take[]; descendants: Take[] } {
+    const id = this.resolveTakeId(ref);
     return this.read(() => {
       if (!selectTakeRow(this.db, id)) throw takeNotFound(id);
       return { ancestors: selectAncestors(this.db, id), descendants: selectDescendants(this.db, id) };
@@ -312,8 +337,9 @@ export class Library {
   /** Places a take on the track. `durationSeconds` defaults to the rest of the take after the offset. */
   addClip(trackId: string, clip: { takeId: string; startSeconds?: number; offsetSeconds?: number; durationSeconds?: number }): Project {
     const now = this.now();
+    const takeId = typeof clip?.takeId === 'string' ? this.resolveTakeId(clip.takeId) : clip?.takeId;
     const projectId = this.write(() => {
-      insertClip(this.db, trackId, clip, now);
+      insertClip(this.db, trackId, { ...clip, takeId }, now);
       return (this.db.prepare('SELECT project_id FROM tracks WHERE id = ?').get(trackId) as { project_id: string }).project_id;
     });
     return this.getProject(projectId);

@@ -8,7 +8,7 @@ import { EditsSchema, TakeKindSchema, TakeQuerySchema, TakeSettingsSchema, type 
 import { assertAudioData, frameCount, type AudioData } from '../audio';
 import { encodeCodes, validateCodes } from './codes';
 import type { Db } from './connection';
-import { LibraryError } from './errors';
+import { LibraryError, takeNotFound } from './errors';
 import { literalSearch, toFtsQuery } from './search';
 import { normalizeTag } from './tags';
 
@@ -247,6 +247,39 @@ export function toTake(row: TakeRow): Take {
     createdAt: row.created_at,
     deletedAt: row.deleted_at,
   };
+}
+
+/** The shortest id prefix accepted in place of a full id (lists and messages show 8 characters). */
+export const MIN_ID_PREFIX = 4;
+const SHOWN_MATCHES = 5;
+
+/**
+ * The full id of the take `ref` names: its whole id, or a prefix of it long enough to pick exactly
+ * one take (as git resolves abbreviated commits). An ambiguous prefix names the takes it matches.
+ */
+export function resolveTakeRef(db: Db, ref: string): string {
+  if (typeof ref !== 'string') throw new LibraryError('invalid', 'A take id must be text.');
+  if (db.prepare('SELECT 1 FROM takes WHERE id = ?').get(ref)) return ref;
+  // Ids are lowercase UUIDs; a pasted id may have been upper-cased or carry spaces.
+  const prefix = /^[\s0-9A-Fa-f-]+$/.test(ref) ? ref.trim().toLowerCase() : ref;
+  if (prefix.length < MIN_ID_PREFIX) throw takeNotFound(ref);
+  // A range on the unique index: every id that starts with the prefix sorts between these two.
+  const rows = db
+    .prepare(
+      `SELECT t.id, p.text AS prompt, t.title FROM takes t JOIN prompts p ON p.id = t.prompt_id
+       WHERE t.id >= ? AND t.id < ? ORDER BY t.id LIMIT ${SHOWN_MATCHES + 1}`,
+    )
+    .all(prefix, `${prefix}\u{10FFFF}`) as { id: string; prompt: string; title: string | null }[];
+  if (rows.length === 1) return rows[0].id;
+  if (rows.length === 0) throw takeNotFound(ref);
+  const count = rows.length > SHOWN_MATCHES ? (db.prepare('SELECT count(*) AS n FROM takes WHERE id >= ? AND id < ?').get(prefix, `${prefix}\u{10FFFF}`) as { n: number }).n : rows.length;
+  const describe = (r: (typeof rows)[number]) => {
+    const name = r.title ?? r.prompt;
+    return `${r.id} (${name.length > 40 ? `${name.slice(0, 39)}…` : name})`;
+  };
+  const shown = rows.slice(0, SHOWN_MATCHES).map(describe).join(', ');
+  const more = count > SHOWN_MATCHES ? ` and ${count - SHOWN_MATCHES} more` : '';
+  throw new LibraryError('invalid', `"${ref}" matches ${count} takes: ${shown}${more}. Type more of the id.`);
 }
 
 export function selectTakeRow(db: Db, id: string): TakeRow | undefined {

@@ -51,7 +51,7 @@ export async function exportTake(library: Library, exportsDir: string, id: strin
   let audio = library.readAudio(id);
   if (audio.sampleRate !== sampleRate) audio = await resample(audio, sampleRate);
   mkdirSync(exportsDir, { recursive: true });
-  const file = join(exportsDir, `${slug(take.title ?? take.prompt)}-${id.slice(0, 8)}.${extensionOf(format)}`);
+  const file = join(exportsDir, `${slug(take.title ?? take.prompt)}-${take.id.slice(0, 8)}.${extensionOf(format)}`);
   writeFileAtomic(file, await encodeForExport(audio, format));
   return file;
 }

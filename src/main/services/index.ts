@@ -155,7 +155,7 @@ export function createServices(options: ServicesOptions): Services {
     },
     'takes/delete': ({ id }) => {
       const take = library.trashTake(id);
-      events.emit('take.removed', { id, permanently: false });
+      events.emit('take.removed', { id: take.id, permanently: false });
       return take;
     },
     'takes/restore': ({ id }) => {
