@@ -115,7 +115,9 @@ export async function runContinue(deps: GenerationDeps, params: ContinueParams, 
   throwIfAborted(signal);
   const ids: string[] = [];
   for (const take of result.takes) {
-    const usedStart = end - framesToSeconds(take.contextFrames, info);
+    // The region as the user chose it when the whole context was used (end − frames would store
+    // 0.6000000000000001 for 0.6, or a frame-rounded time); else where the kept context starts, in ms.
+    const usedStart = take.contextFrames === context[0].length ? start : Math.round((end - framesToSeconds(take.contextFrames, info)) * 1000) / 1000;
     let codes = take.codes;
     let audio = take.audio;
     let contextFrames = take.contextFrames;
