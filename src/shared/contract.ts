@@ -198,7 +198,8 @@ export const DownloadProgressSchema = z.discriminatedUnion('phase', [
   }),
   z.object({ phase: z.literal('verifying'), file: z.string() }),
   z.object({ phase: z.literal('installing') }),
-  z.object({ phase: z.literal('complete'), dir: z.string() }),
+  /** warnings: e.g. files checked by size only, because no sha256 was published for them. */
+  z.object({ phase: z.literal('complete'), dir: z.string(), warnings: z.array(z.string()).optional() }),
   z.object({ phase: z.literal('error'), message: z.string() }),
 ]);
 
@@ -282,7 +283,17 @@ export const methods = {
   'models/list': method(empty, z.array(ModelInfoSchema)),
   'models/pull': method(z.object({ id, variant: z.enum(VARIANTS).optional(), acceptLicence: z.literal(true, { message: 'the model licence must be accepted' }) }), ModelInfoSchema),
   'models/cancel': method(byId, ModelInfoSchema),
-  'models/verify': method(byId, z.object({ ok: z.boolean(), problems: z.array(z.object({ file: z.string(), problem: z.string() })) })),
+  'models/verify': method(
+    byId,
+    z.object({
+      ok: z.boolean(),
+      problems: z.array(z.object({ file: z.string(), problem: z.string() })),
+      /** One sentence: all intact, or what to run to repair it. */
+      message: z.string().optional(),
+      /** e.g. files whose download was checked by size only (no published sha256). */
+      warnings: z.array(z.string()).optional(),
+    }),
+  ),
   'models/remove': method(byId, ok),
   'models/use': method(z.object({ id, variant: z.enum(VARIANTS).optional() }), SettingsSchema),
   'settings/get': method(empty, SettingsSchema),

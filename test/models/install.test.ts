@@ -72,7 +72,9 @@ describe('pullModel from a loopback Hub', () => {
     expect(downloading.every((e) => e.files === q8Paths.length)).toBe(true);
     const lastOfDecoder = downloading.filter((e) => e.file === Q8_DECODER).at(-1)!;
     expect(lastOfDecoder).toMatchObject({ bytes: repo.files[Q8_DECODER].bytes, totalBytes: repo.files[Q8_DECODER].bytes });
-    expect(events.at(-1)).toEqual({ phase: 'complete', dir });
+    // The Hub publishes a sha256 (x-linked-etag) for LFS files only: the JSON files were checked by size.
+    expect(events.at(-1)).toEqual({ phase: 'complete', dir, warnings: [expect.stringMatching(/^size checked only: no published sha256 for config\.json, .*tokenizer_config\.json/)] });
+    expect(events.at(-1)).toEqual({ phase: 'complete', dir, warnings: result.warnings });
 
     // Sizes came from HEAD probes before any download (for the disk check).
     expect(hub.requests.filter((r) => r.method === 'HEAD' && !r.url.startsWith('/cdn/')).map((r) => r.file)).toEqual(q8Paths);
@@ -80,7 +82,7 @@ describe('pullModel from a loopback Hub', () => {
     const manifest = JSON.parse(readFileSync(join(dir, MANIFEST_NAME), 'utf8'));
     expect(manifest).toMatchObject({ format: 1, id: 'musicgen-small', repo: REAL_REPO, revision: 'main', variants: ['q8'] });
     expect(new Date(manifest.installedAt).getTime()).toBeGreaterThan(Date.now() - 60_000);
-    expect(manifest.files).toEqual([...q8Paths].sort().map((path) => ({ path, ...repo.files[path] })));
+    expect(manifest.files).toEqual([...q8Paths].sort().map((path) => ({ path, ...repo.files[path], verifiedBy: path.endsWith('.onnx') ? 'sha256' : 'size' })));
 
     expect(listInstalledModels(dataDir).map((m) => m.id)).toEqual(['musicgen-small']);
     expect(installedVariants(dir)).toEqual(['q8']);

@@ -31,7 +31,9 @@ describe('verifyModel', () => {
   it('passes an intact install, hashing every recorded file', async () => {
     const progress: VerifyProgress[] = [];
     const result = await verifyModel(dataDir, 'musicgen-small', { onProgress: (p) => progress.push(p) });
-    expect(result).toEqual({ ok: true, problems: [], message: 'musicgen-small: all 9 files are intact.' });
+    expect(result).toMatchObject({ ok: true, problems: [], message: 'musicgen-small: all 9 files are intact.' });
+    // Copied from an offline folder: nothing published a sha256, and verify says so.
+    expect(result.warnings).toEqual([expect.stringMatching(/^size checked only: no published sha256 for .*config\.json/)]);
     const finished = progress.filter((p) => p.bytes === p.totalBytes).map((p) => p.file);
     expect(new Set(finished).size).toBe(9);
     expect(progress.find((p) => p.file === DECODER && p.bytes === p.totalBytes)?.totalBytes).toBe(repo.files[DECODER].bytes);
@@ -46,7 +48,7 @@ describe('verifyModel', () => {
     expect(result.ok).toBe(false);
     expect(result.problems).toEqual([{ file: DECODER, problem: 'sha256' }]);
     expect(result.message).toBe(
-      `musicgen-small is damaged (${DECODER}: contents changed). Run "continuo models pull musicgen-small --variant q8" again to repair it.`,
+      `musicgen-small is damaged (${DECODER}: contents changed). Run "npm run -s continuo -- models pull musicgen-small --variant q8 --yes" again to repair it.`,
     );
   });
 
@@ -58,12 +60,12 @@ describe('verifyModel', () => {
       { file: 'onnx/encodec_decode.onnx', problem: 'size' },
       { file: 'tokenizer.json', problem: 'missing' },
     ]);
-    expect(result.message).toMatch(/continuo models pull musicgen-small --variant q8/);
+    expect(result.message).toMatch(/npm run -s continuo -- models pull musicgen-small --variant q8 --yes/);
   });
 
   it('says what to do when there is nothing to check against', async () => {
     rmSync(join(dir, MANIFEST_NAME));
-    await expect(verifyModel(dataDir, 'musicgen-small')).rejects.toThrow(/no readable continuo-install\.json.*continuo models pull musicgen-small/);
+    await expect(verifyModel(dataDir, 'musicgen-small')).rejects.toThrow(/no readable continuo-install\.json.*Reinstall it with: npm run -s continuo -- models pull musicgen-small --yes$/);
     await expect(verifyModel(dataDir, 'musicgen-large')).rejects.toThrow(/"musicgen-large" is not installed/);
   });
 

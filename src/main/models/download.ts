@@ -15,7 +15,7 @@ import { describeWriteFailure } from '../atomic-file';
 import { DownloadCancelledError, ModelError, formatBytes, sleep } from './errors';
 import { PartFile } from './part-file';
 import { RateMeter } from './rate';
-import { openSource } from './source';
+import { openSource, type TransportOptions } from './source';
 
 export interface DownloadProgress {
   /** Bytes of the file on disk so far (including a resumed part). */
@@ -34,7 +34,7 @@ export interface RetryOptions {
   retryDelayMs?: number;
 }
 
-export interface DownloadFileOptions extends RetryOptions {
+export interface DownloadFileOptions extends RetryOptions, TransportOptions {
   /** http(s): or file: URL. */
   url: string;
   dest: string;
@@ -148,7 +148,7 @@ export async function downloadFile(options: DownloadFileOptions): Promise<Downlo
     try {
       if (expectedBytes === null || part.bytes < expectedBytes) {
         armStall();
-        const opened = await openSource(url, part.bytes, combined);
+        const opened = await openSource(url, part.bytes, combined, { allowInsecure: options.allowInsecure });
         learn(opened.totalBytes, opened.sha256);
         if (opened.kind === 'past-end') {
           // 416: the server says our part already reaches the end. Fine if it is exactly the file.

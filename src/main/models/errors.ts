@@ -17,7 +17,9 @@ export type ModelErrorCode =
   | 'disk-space'
   | 'disk-write'
   | 'not-installed'
-  | 'install-record-missing';
+  | 'install-record-missing'
+  /** Plain http to another machine, or an https→http redirect, without allowInsecure. */
+  | 'insecure';
 
 export class ModelError extends Error {
   constructor(

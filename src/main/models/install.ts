@@ -18,14 +18,15 @@ import { downloadFile, type RetryOptions } from './download';
 import { ModelError, formatBytes, throwIfCancelled } from './errors';
 import { hashFile } from './hash';
 import { byPath, mergeManifest, readManifest, writeManifest, type InstallManifest, type InstalledFile } from './manifest';
-import { DEFAULT_HUB_URL, hubFileUrl, probeSource } from './source';
+import { checkTransport, DEFAULT_HUB_URL, hubFileUrl, probeSource } from './source';
 
 export type PullProgress =
   | { phase: 'checking' }
   | { phase: 'downloading'; file: string; fileIndex: number; files: number; bytes: number; totalBytes: number | null; bytesPerSecond: number }
   | { phase: 'verifying'; file: string }
   | { phase: 'installing' }
-  | { phase: 'complete'; dir: string }
+  /** `warnings`: what the user should know about the install (files checked by size only). */
+  | { phase: 'complete'; dir: string; warnings: string[] }
   | { phase: 'error'; message: string };
 
 export interface PullOptions {
@@ -43,6 +44,11 @@ export interface PullOptions {
   catalog?: Catalog;
   /** Retry and stall settings for each file's download. */
   retry?: RetryOptions;
+  /**
+   * Allow an http mirror on another machine, and https→http redirects. Loopback http needs no
+   * permission. Without a published sha256, such a download could be swapped unseen.
+   */
+  allowInsecure?: boolean;
 }
 
 export interface PullResult {
@@ -56,6 +62,21 @@ export interface PullResult {
   reused: string[];
   /** Optional files the source does not have. */
   skipped: string[];
+  /** Sentences for the user, e.g. which files were checked by size only (no published sha256). */
+  warnings: string[];
+}
+
+/** "a, b and c". */
+function listing(items: string[]): string {
+  return items.length <= 1 ? (items[0] ?? '') : `${items.slice(0, -1).join(', ')} and ${items.at(-1)}`;
+}
+
+/**
+ * The warning for files whose download had no published sha256 to check: nothing but the size (or
+ * nothing) stood between a damaged or swapped file and the install. Shared with `verify`.
+ */
+export function sizeOnlyWarning(name: string, files: string[]): string {
+  return `size checked only: no published sha256 for ${listing(files)} (${name}), so a damaged or altered download of the right size would not have been noticed. Their sha256 as installed is recorded, so "models verify" notices any later change.`;
 }
 
 /** Room to spare beyond the download itself (file-system overhead, the manifest, other writers). */
@@ -122,12 +143,15 @@ async function pull(options: PullOptions, emit: (p: PullProgress) => void): Prom
   const entry = findModel(options.id, options.catalog ?? loadCatalog());
   const variant = (options.variant ?? entry.defaultVariant) as ModelVariant;
   if (!entry.variants[variant]) throw unknownVariant(entry, variant);
+  const baseUrl = options.baseUrl ?? DEFAULT_HUB_URL;
+  const transport = { allowInsecure: options.allowInsecure };
+  // Refuse an http mirror before anything else happens (every request and redirect is checked too).
+  if (/^https?:/i.test(baseUrl)) checkTransport(hubFileUrl(baseUrl, entry.repo, entry.revision, 'config.json'), transport);
   const root = modelsDir(options.dataDir);
   await mkdir(root, { recursive: true });
   const finalDir = join(root, entry.id);
   const partialDir = join(root, `${entry.id}.partial`);
   const previous = readManifest(finalDir);
-  const baseUrl = options.baseUrl ?? DEFAULT_HUB_URL;
 
   const reused: InstalledFile[] = [];
   const skipped: string[] = [];
@@ -142,7 +166,7 @@ async function pull(options: PullOptions, emit: (p: PullProgress) => void): Prom
   for (const p of [...plan]) {
     if (p.bytes !== null) continue;
     try {
-      const info = await probeSource(p.url, signal);
+      const info = await probeSource(p.url, signal, transport);
       p.bytes = info.totalBytes;
       p.sha256 ??= info.sha256;
     } catch (error) {
@@ -159,6 +183,7 @@ async function pull(options: PullOptions, emit: (p: PullProgress) => void): Prom
     try {
       const result = await downloadFile({
         ...options.retry,
+        ...transport,
         url: p.url,
         dest: join(partialDir, p.file.path),
         expectedBytes: p.bytes,
@@ -167,7 +192,7 @@ async function pull(options: PullOptions, emit: (p: PullProgress) => void): Prom
         onProgress: (d) => emit({ phase: 'downloading', file: p.file.path, fileIndex, files: plan.length, ...d }),
         onVerifying: () => emit({ phase: 'verifying', file: p.file.path }),
       });
-      downloaded.push({ path: p.file.path, bytes: result.bytes, sha256: result.sha256 });
+      downloaded.push({ path: p.file.path, bytes: result.bytes, sha256: result.sha256, verifiedBy: result.verifiedBy });
     } catch (error) {
       if (!(p.file.optional && (error as ModelError).code === 'not-found')) throw error;
       skipped.push(p.file.path);
@@ -199,7 +224,9 @@ async function pull(options: PullOptions, emit: (p: PullProgress) => void): Prom
     writeManifest(finalDir, manifest);
     await rm(partialDir, { recursive: true, force: true });
   }
-  return { id: entry.id, dir: finalDir, variant, manifest, downloaded: downloaded.map((f) => f.path), reused: reused.map((f) => f.path), skipped };
+  const unhashed = downloaded.filter((f) => f.verifiedBy !== 'sha256').map((f) => f.path);
+  const warnings = unhashed.length ? [sizeOnlyWarning(entry.name, unhashed)] : [];
+  return { id: entry.id, dir: finalDir, variant, manifest, downloaded: downloaded.map((f) => f.path), reused: reused.map((f) => f.path), skipped, warnings };
 }
 
 /**
@@ -212,7 +239,7 @@ export async function pullModel(options: PullOptions): Promise<PullResult> {
   try {
     emit({ phase: 'checking' });
     const result = await pull(options, emit);
-    emit({ phase: 'complete', dir: result.dir });
+    emit({ phase: 'complete', dir: result.dir, warnings: result.warnings });
     return result;
   } catch (error) {
     emit({ phase: 'error', message: (error as Error).message });

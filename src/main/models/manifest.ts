@@ -14,7 +14,14 @@ export const MANIFEST_NAME = 'continuo-install.json';
 export const InstalledFileSchema = z.object({
   path: z.string().min(1),
   bytes: z.number().int().nonnegative(),
+  /** The hash of the bytes installed (computed here, whether or not one was published). */
   sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  /**
+   * What the download was checked against: a published sha256 (the catalog's, or the Hub's
+   * x-linked-etag), only the expected size, or nothing. Absent in records written before this
+   * was kept, which are treated as not hash-verified.
+   */
+  verifiedBy: z.enum(['sha256', 'size', 'none']).optional(),
 });
 
 export const InstallManifestSchema = z.object({
@@ -29,6 +36,11 @@ export const InstallManifestSchema = z.object({
 
 export type InstalledFile = z.output<typeof InstalledFileSchema>;
 export type InstallManifest = z.output<typeof InstallManifestSchema>;
+
+/** Files whose download was not checked against a published sha256 (size only, or nothing). */
+export function unhashedFiles(manifest: InstallManifest): InstalledFile[] {
+  return manifest.files.filter((f) => f.verifiedBy !== 'sha256');
+}
 
 /** The manifest of a model folder, or undefined when there is none (or it is unreadable). */
 export function readManifest(dir: string): InstallManifest | undefined {

@@ -13,6 +13,42 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ModelError } from './errors';
 
 export const DEFAULT_HUB_URL = 'https://huggingface.co';
+
+export interface TransportOptions {
+  /**
+   * Allow plain http to hosts other than this machine, and https→http redirects. Off by default:
+   * the catalog publishes no sha256, so over http anyone on the way could swap the files unseen.
+   */
+  allowInsecure?: boolean;
+}
+
+/** 127.0.0.0/8, ::1 (also IPv4-mapped) and localhost: traffic that never leaves this machine. */
+export function isLoopbackHost(hostname: string): boolean {
+  const host = hostname.toLowerCase();
+  return host === 'localhost' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host) || host === '[::1]' || /^\[::ffff:7f[0-9a-f]{2}:[0-9a-f]{1,4}\]$/.test(host);
+}
+
+/**
+ * Refuses a URL that would fetch model files in the clear: http to another machine, or any http
+ * reached by a redirect from https (a downgrade), unless `allowInsecure`. Loopback http is fine (a
+ * mirror on this machine, and the tests' stand-in Hub); `file:` never touches a network.
+ */
+export function checkTransport(url: string, options: TransportOptions = {}, redirectedFrom?: string): void {
+  const target = new URL(url);
+  if (target.protocol !== 'http:' || options.allowInsecure) return;
+  const from = redirectedFrom === undefined ? undefined : new URL(redirectedFrom);
+  if (from?.protocol === 'https:') {
+    throw new ModelError(
+      'insecure',
+      `${from.host} redirected the download to plain http (${target.host}): refused, because the files could be swapped on the way and there is no published sha256 to notice. Use another mirror, or add --allow-insecure if you trust this network.`,
+    );
+  }
+  if (isLoopbackHost(target.hostname)) return;
+  throw new ModelError(
+    'insecure',
+    `Refusing to download model files over plain http from ${target.host}: anyone on the network could swap them, and there is no published sha256 to notice. Use an https mirror, or add --allow-insecure if you trust this network.`,
+  );
+}
 const USER_AGENT = 'continuo/0.1 (model downloader)';
 const MAX_REDIRECTS = 5;
 
@@ -95,9 +131,16 @@ function bodyOf(response: Response): AsyncIterable<Uint8Array> {
 }
 
 /** Sends one request, following redirects by hand and keeping the Hub's x-linked-* headers on the way. */
-async function request(url: string, method: 'GET' | 'HEAD', offset: number, signal: AbortSignal | undefined): Promise<{ response: Response; info: SourceInfo }> {
+async function request(
+  url: string,
+  method: 'GET' | 'HEAD',
+  offset: number,
+  signal: AbortSignal | undefined,
+  transport: TransportOptions,
+): Promise<{ response: Response; info: SourceInfo }> {
   let current = url;
   const info: SourceInfo = { totalBytes: null, sha256: null };
+  checkTransport(url, transport);
   for (let hop = 0; ; hop++) {
     const headers: Record<string, string> = { 'user-agent': USER_AGENT, 'accept-encoding': 'identity' };
     if (offset > 0) headers.range = `bytes=${offset}-`;
@@ -117,6 +160,7 @@ async function request(url: string, method: 'GET' | 'HEAD', offset: number, sign
       if (hop >= MAX_REDIRECTS) throw new ModelError('http', `Too many redirects for ${url}.`);
       const next = new URL(location, current);
       if (next.protocol !== 'https:' && next.protocol !== 'http:') throw new ModelError('http', `Refusing a redirect to ${next.protocol} from ${url}.`);
+      checkTransport(next.href, transport, current);
       current = next.href;
       continue;
     }
@@ -124,8 +168,8 @@ async function request(url: string, method: 'GET' | 'HEAD', offset: number, sign
   }
 }
 
-async function openHttp(url: string, offset: number, signal: AbortSignal | undefined): Promise<Opened> {
-  const { response, info } = await request(url, 'GET', offset, signal);
+async function openHttp(url: string, offset: number, signal: AbortSignal | undefined, transport: TransportOptions): Promise<Opened> {
+  const { response, info } = await request(url, 'GET', offset, signal, transport);
   const { status, headers } = response;
   if (status === 416) {
     await response.body?.cancel().catch(() => {});
@@ -164,19 +208,19 @@ function openLocal(url: string, offset: number, signal: AbortSignal | undefined)
 }
 
 /** Opens a file for reading from `offset` (0 = the whole file). Throws ModelError for HTTP failures. */
-export async function openSource(url: string, offset: number, signal?: AbortSignal): Promise<Opened> {
-  return url.startsWith('file:') ? openLocal(url, offset, signal) : openHttp(url, offset, signal);
+export async function openSource(url: string, offset: number, signal?: AbortSignal, transport: TransportOptions = {}): Promise<Opened> {
+  return url.startsWith('file:') ? openLocal(url, offset, signal) : openHttp(url, offset, signal, transport);
 }
 
 /**
  * Asks for a file's size and sha256 without downloading it (HEAD), so the installer can check free
  * disk space before it starts. A 404 is definitive; anything else that fails returns unknowns.
  */
-export async function probeSource(url: string, signal?: AbortSignal): Promise<SourceInfo> {
+export async function probeSource(url: string, signal?: AbortSignal, transport: TransportOptions = {}): Promise<SourceInfo> {
   if (url.startsWith('file:')) return { totalBytes: localSize(fileURLToPath(url)), sha256: null };
   let answer: { response: Response; info: SourceInfo };
   try {
-    answer = await request(url, 'HEAD', 0, signal);
+    answer = await request(url, 'HEAD', 0, signal, transport);
   } catch (error) {
     if (signal?.aborted || (error as ModelError).code !== 'network') throw error;
     return { totalBytes: null, sha256: null };

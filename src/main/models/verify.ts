@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { modelsDir } from '../paths';
 import { ModelError } from './errors';
 import { hashFile } from './hash';
-import { MANIFEST_NAME, readManifest } from './manifest';
+import { pullCommand } from '../../shared/cli-command';
+import { MANIFEST_NAME, readManifest, unhashedFiles } from './manifest';
 
 export interface VerifyProblem {
   file: string;
@@ -20,6 +21,11 @@ export interface VerifyResult {
   problems: VerifyProblem[];
   /** One sentence for the user: all intact, or what to run to repair it. */
   message: string;
+  /**
+   * What the check cannot vouch for: files whose download had no published sha256 (checked by
+   * size only), so their recorded hash is only as good as that download.
+   */
+  warnings: string[];
 }
 
 export interface VerifyProgress {
@@ -43,7 +49,7 @@ export async function verifyModel(dataDir: string, id: string, options: VerifyOp
   if (!manifest) {
     throw new ModelError(
       'install-record-missing',
-      `${id} has no readable ${MANIFEST_NAME}, so there is nothing to check it against (it was not installed by "continuo models pull"). Run "continuo models pull ${id}" to reinstall it.`,
+      `${id} has no readable ${MANIFEST_NAME}, so there is nothing to check it against (it was not installed by "models pull"). Reinstall it with: ${pullCommand(id)}`,
     );
   }
   const problems: VerifyProblem[] = [];
@@ -62,10 +68,16 @@ export async function verifyModel(dataDir: string, id: string, options: VerifyOp
     const { sha256 } = await hashFile(path, { signal: options.signal, onBytes: report });
     if (sha256 !== file.sha256) problems.push({ file: file.path, problem: 'sha256' });
   }
-  const pulls = manifest.variants.map((v) => `"continuo models pull ${id} --variant ${v}"`).join(' and ');
+  const pulls = manifest.variants.map((v) => `"${pullCommand(id, v)}"`).join(' and ');
   const message =
     problems.length === 0
       ? `${id}: all ${manifest.files.length} files are intact.`
-      : `${id} is damaged (${problems.map((p) => `${p.file}: ${p.problem === 'missing' ? 'missing' : p.problem === 'size' ? 'wrong size' : 'contents changed'}`).join(', ')}). Run ${pulls || `"continuo models pull ${id}"`} again to repair it.`;
-  return { ok: problems.length === 0, problems, message };
+      : `${id} is damaged (${problems.map((p) => `${p.file}: ${p.problem === 'missing' ? 'missing' : p.problem === 'size' ? 'wrong size' : 'contents changed'}`).join(', ')}). Run ${pulls || `"${pullCommand(id)}"`} again to repair it.`;
+  const unhashed = unhashedFiles(manifest).map((f) => f.path);
+  const warnings = unhashed.length
+    ? [
+        `size checked only: no published sha256 for ${unhashed.join(', ')}, so when downloaded they were checked against their size alone; this check compares them with the sha256 recorded at install.`,
+      ]
+    : [];
+  return { ok: problems.length === 0, problems, message, warnings };
 }

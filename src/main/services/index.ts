@@ -24,6 +24,8 @@ export interface ServicesOptions {
   host?: EngineHost;
   /** Hugging Face Hub (or mirror, or file: folder) to download models from. */
   hubBaseUrl?: string;
+  /** Allow an http Hub mirror on another machine (the user asked: --allow-insecure). */
+  allowInsecureHub?: boolean;
   version?: string;
 }
 
@@ -74,6 +76,7 @@ export function createServices(options: ServicesOptions): Services {
   const models = new ModelService({
     dataDir,
     hubBaseUrl: options.hubBaseUrl,
+    allowInsecureHub: options.allowInsecureHub,
     events,
     activeModelId: () => host.current()?.modelId ?? settings.modelId ?? bestInstalledModel(dataDir)?.id ?? TEST_MODEL_ID,
   });

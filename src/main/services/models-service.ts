@@ -17,6 +17,8 @@ import type { EventBus } from './event-bus';
 export interface ModelServiceOptions {
   dataDir: string;
   hubBaseUrl?: string;
+  /** Let pulls use an http mirror on another machine (see PullOptions.allowInsecure). */
+  allowInsecureHub?: boolean;
   events: EventBus;
   /** The model jobs run on now: the one chosen, else the best installed, else the test model. */
   activeModelId: () => string;
@@ -124,12 +126,13 @@ export class ModelService {
       id,
       variant,
       baseUrl: this.options.hubBaseUrl,
+      allowInsecure: this.options.allowInsecureHub,
       signal: controller.signal,
       onProgress: (progress) => {
         if (progress.phase !== 'complete' && progress.phase !== 'error') this.publish(id, progress);
       },
     })
-      .then((result) => this.settle(id, { phase: 'complete', dir: result.dir }))
+      .then((result) => this.settle(id, { phase: 'complete', dir: result.dir, warnings: result.warnings }))
       .catch((error: Error) =>
         this.settle(id, { phase: 'error', message: error.name === 'AbortError' ? 'Download cancelled; it resumes where it stopped next time.' : error.message }),
       );
@@ -153,11 +156,11 @@ export class ModelService {
     for (const { controller } of this.downloads.values()) controller.abort();
   }
 
-  async verify(id: string): Promise<{ ok: boolean; problems: { file: string; problem: string }[] }> {
-    if (id === TEST_MODEL_ID) return { ok: existsSync(join(modelsDir(this.options.dataDir), id, 'config.json')), problems: [] };
+  async verify(id: string): Promise<{ ok: boolean; problems: { file: string; problem: string }[]; message?: string; warnings: string[] }> {
+    if (id === TEST_MODEL_ID) return { ok: existsSync(join(modelsDir(this.options.dataDir), id, 'config.json')), problems: [], warnings: [] };
     try {
-      const { ok, problems } = await verifyModel(this.options.dataDir, id);
-      return { ok, problems };
+      const { ok, problems, message, warnings } = await verifyModel(this.options.dataDir, id);
+      return { ok, problems, message, warnings };
     } catch (error) {
       throw toApi(error);
     }
