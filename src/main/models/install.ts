@@ -16,6 +16,7 @@ import { modelsDir } from '../paths';
 import { filesFor, findModel, loadCatalog, unknownVariant, variantsOf, type Catalog, type CatalogEntry, type CatalogFile } from './catalog';
 import { downloadFile, type RetryOptions } from './download';
 import { ModelError, formatBytes, throwIfCancelled } from './errors';
+import { checkDerivedModelFiles } from './derived';
 import { hashFile } from './hash';
 import { byPath, mergeManifest, readManifest, writeManifest, type InstallManifest, type InstalledFile } from './manifest';
 import { checkTransport, DEFAULT_HUB_URL, hubFileUrl, probeSource } from './source';
@@ -224,6 +225,9 @@ async function pull(options: PullOptions, emit: (p: PullProgress) => void): Prom
     writeManifest(finalDir, manifest);
     await rm(partialDir, { recursive: true, force: true });
   }
+  // What the engine derived from an earlier copy of a decoder is checked too; a bad derived file is
+  // removed, so the next load rebuilds it (a pull that finds every file intact would keep it).
+  checkDerivedModelFiles(finalDir, manifest.files.map((f) => f.path));
   const unhashed = downloaded.filter((f) => f.verifiedBy !== 'sha256').map((f) => f.path);
   const warnings = unhashed.length ? [sizeOnlyWarning(entry.name, unhashed)] : [];
   return { id: entry.id, dir: finalDir, variant, manifest, downloaded: downloaded.map((f) => f.path), reused: reused.map((f) => f.path), skipped, warnings };

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { modelsDir } from '../paths';
 import { ModelError } from './errors';
 import { hashFile } from './hash';
+import { checkDerivedModelFiles, describeDerived, type DerivedFileCheck } from './derived';
 import { pullCommand } from '../../shared/cli-command';
 import { MANIFEST_NAME, readManifest, unhashedFiles } from './manifest';
 
@@ -21,6 +22,8 @@ export interface VerifyResult {
   problems: VerifyProblem[];
   /** One sentence for the user: all intact, or what to run to repair it. */
   message: string;
+  /** Files the engine derived from the model's decoders: each checked, and a bad one removed so the next load rebuilds it. */
+  derived: DerivedFileCheck[];
   /**
    * What the check cannot vouch for: files whose download had no published sha256 (checked by
    * size only), so their recorded hash is only as good as that download.
@@ -69,9 +72,10 @@ export async function verifyModel(dataDir: string, id: string, options: VerifyOp
     if (sha256 !== file.sha256) problems.push({ file: file.path, problem: 'sha256' });
   }
   const pulls = manifest.variants.map((v) => `"${pullCommand(id, v)}"`).join(' and ');
+  const derived = checkDerivedModelFiles(dir, manifest.files.map((f) => f.path));
   const message =
     problems.length === 0
-      ? `${id}: all ${manifest.files.length} files are intact.`
+      ? `${id}: all ${manifest.files.length} files are intact.${describeDerived(derived)}`
       : `${id} is damaged (${problems.map((p) => `${p.file}: ${p.problem === 'missing' ? 'missing' : p.problem === 'size' ? 'wrong size' : 'contents changed'}`).join(', ')}). Run ${pulls || `"${pullCommand(id)}"`} again to repair it.`;
   const unhashed = unhashedFiles(manifest).map((f) => f.path);
   const warnings = unhashed.length
@@ -79,5 +83,5 @@ export async function verifyModel(dataDir: string, id: string, options: VerifyOp
         `size checked only: no published sha256 for ${unhashed.join(', ')}, so when downloaded they were checked against their size alone; this check compares them with the sha256 recorded at install.`,
       ]
     : [];
-  return { ok: problems.length === 0, problems, message, warnings };
+  return { ok: problems.length === 0, problems, message, warnings, derived };
 }
