@@ -292,6 +292,8 @@ export const methods = {
       message: z.string().optional(),
       /** e.g. files whose download was checked by size only (no published sha256). */
       warnings: z.array(z.string()).optional(),
+      /** Decoder files the engine derived beside the model: `removed` when one did not match (the next load rebuilds it). */
+      derived: z.array(z.object({ file: z.string(), state: z.enum(['ok', 'removed']), problem: z.string().optional() })).optional(),
     }),
   ),
   'models/remove': method(byId, ok),

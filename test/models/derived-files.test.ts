@@ -8,6 +8,7 @@ import { pathToFileURL } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { MusicgenEngine, type Codes } from '../../src/main/engine';
 import { pullModel } from '../../src/main/models/install';
+import { createServices } from '../../src/main/services';
 import { verifyModel } from '../../src/main/models/verify';
 import { tempDir } from '../helpers/models';
 import { makeRepo } from './fixture';
@@ -68,6 +69,21 @@ describe('derived decoder files of an installed model', () => {
     const again = await generate(dir);
     expect(again).toEqual({ mode: 'split', codes: reference });
     expect((await verifyModel(dataDir, ID)).derived.map((d) => d.state)).toEqual(['ok', 'ok', 'ok']);
+  });
+
+  it('the models/verify method reports them', async () => {
+    const { dataDir, dir } = await install();
+    await generate(dir);
+    cpSync(join(dir, 'onnx/encodec_decode.onnx'), join(dir, derived('with-past')));
+    const services = createServices({ dataDir });
+    try {
+      const result = await services.call('models/verify', { id: ID });
+      expect(result.ok).toBe(true);
+      expect(result.derived).toContainEqual({ file: derived('with-past'), state: 'removed', problem: 'contents changed since the decoder was split' });
+      expect(result.message).toMatch(/Removed 3 derived decoder files that do not match the model/);
+    } finally {
+      await services.close();
+    }
   });
 
   it('pulling again removes a bad derived file even when every downloaded file is intact', async () => {

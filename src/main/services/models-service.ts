@@ -10,6 +10,7 @@ import { loadCatalog, variantBytes, variantsOf, type Catalog, type CatalogEntry 
 import { ModelError } from '../models/errors';
 import { pullModel, removeModel } from '../models/install';
 import { listInstalledModels, TEST_MODEL_ID, type InstalledModel } from '../models/installed';
+import type { DerivedFileCheck } from '../models/derived';
 import { verifyModel } from '../models/verify';
 import { modelsDir } from '../paths';
 import type { EventBus } from './event-bus';
@@ -156,11 +157,11 @@ export class ModelService {
     for (const { controller } of this.downloads.values()) controller.abort();
   }
 
-  async verify(id: string): Promise<{ ok: boolean; problems: { file: string; problem: string }[]; message?: string; warnings: string[] }> {
+  async verify(id: string): Promise<{ ok: boolean; problems: { file: string; problem: string }[]; message?: string; warnings: string[]; derived?: DerivedFileCheck[] }> {
     if (id === TEST_MODEL_ID) return { ok: existsSync(join(modelsDir(this.options.dataDir), id, 'config.json')), problems: [], warnings: [] };
     try {
-      const { ok, problems, message, warnings } = await verifyModel(this.options.dataDir, id);
-      return { ok, problems, message, warnings };
+      const { ok, problems, message, warnings, derived } = await verifyModel(this.options.dataDir, id);
+      return { ok, problems, message, warnings, derived };
     } catch (error) {
       throw toApi(error);
     }
