@@ -26,6 +26,13 @@ program.addCommand(libraryCommand(globals));
 program.addCommand(modelsCommand(globals));
 program.addCommand(serveCommand(globals));
 
+/** Every command's --help lists the global options too, so `serve --help` shows --data-dir. */
+const showGlobalOptions = (command: Command): void => {
+  command.configureHelp({ ...command.configureHelp(), showGlobalOptions: true });
+  command.commands.forEach(showGlobalOptions);
+};
+showGlobalOptions(program);
+
 program.parseAsync(process.argv).catch((error: unknown) => {
   process.exitCode = reportError(error);
 });

@@ -6,13 +6,14 @@ import { MusicgenEngine, type Codes, type GenerateResult } from '../main/engine'
 import { Library } from '../main/library';
 import { resolveModel, type InstalledModel } from '../main/models/installed';
 import { framesToSeconds } from '../shared/units';
+import { pullCommand } from '../shared/cli-command';
 import { CliError } from './errors';
 import { buildRequest, chooseVariant, type GenerationFlags } from './generation-options';
 import { progressPrinter, round, timingsJson, writeTakes } from './output';
 
 export const TEST_MODEL_NOTICE =
   'Using Continuo\'s built-in test model: it has random weights and makes noise, not music. ' +
-  'For music, download MusicGen once: "continuo models pull musicgen-small" (CC-BY-NC 4.0, non-commercial).';
+  `For music, download MusicGen once (CC-BY-NC 4.0, non-commercial): ${pullCommand('musicgen-small')}`;
 
 export interface LoadedModel {
   engine: MusicgenEngine;

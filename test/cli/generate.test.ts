@@ -80,7 +80,8 @@ describe('continuo generate', () => {
     const json = parseJson(result);
     expect(json.model.testModel).toBe(true);
     expect(result.stderr).toContain('makes noise, not music');
-    expect(result.stderr).toContain('continuo models pull');
+    // A command the user can paste from a checkout, accepting the licence the note names.
+    expect(result.stderr).toContain('(CC-BY-NC 4.0, non-commercial): npm run -s continuo -- models pull musicgen-small --yes\n');
     expect(readdirSync(join(fresh, 'models'))).toEqual(['continuo-test-tiny']);
   });
 

@@ -27,7 +27,24 @@ describe('models and library from the CLI', () => {
     expect(result.stderr).toMatch(/add --yes/);
   });
 
+  it('refuses an http mirror on another host unless --allow-insecure, saying how to allow it', async () => {
+    // 0.0.0.0 is not a loopback name, but Linux connects it to the loopback Hub: nothing leaves the machine.
+    const remote = hub.baseUrl.replace('127.0.0.1', '0.0.0.0');
+    const before = hub.requests.length;
+    const refused = await cli('models', 'pull', 'musicgen-small', '--yes', '--hub', remote);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/Refusing to download model files over plain http from 0\.0\.0\.0:\d+: .*add --allow-insecure/);
+    expect(hub.requests.length).toBe(before);
+    expect(existsSync(join(data, 'models', 'musicgen-small'))).toBe(false);
+    expect((await cli('models', 'pull', '--help')).stdout).toMatch(/--allow-insecure +allow an http:\/\/ mirror on another machine/);
+  });
+
   it('pulls, lists and uses the downloaded model for generation', async () => {
+    const text = await cli('models', 'pull', 'musicgen-small', '--yes', '--hub', hub.baseUrl);
+    expect(text.code).toBe(0);
+    // The loopback Hub, like huggingface.co, publishes a sha256 only for the LFS (.onnx) files.
+    expect(text.stderr).toMatch(/^warning: size checked only: no published sha256 for config\.json, generation_config\.json, tokenizer\.json, tokenizer_config\.json and special_tokens_map\.json \(MusicGen Small\)/m);
+    expect(text.stdout).toBe('Installed musicgen-small (q8).\n');
     const pulled = parseJson(await cli('models', 'pull', 'musicgen-small', '--yes', '--hub', hub.baseUrl, '--json'));
     expect(pulled.installedVariants).toEqual(['q8']);
     expect(existsSync(join(data, 'models', 'musicgen-small', 'onnx', 'decoder_model_merged_quantized.onnx'))).toBe(true);
@@ -53,7 +70,7 @@ describe('models and library from the CLI', () => {
     expect(shown.stdout).toContain('prompt: tape hiss ambient');
     expect(shown.stdout).toContain('model: musicgen-small (q8)');
 
-    expect((await cli('library', 'rm', id)).stdout).toContain(`continuo library restore ${id}`);
+    expect((await cli('library', 'rm', id)).stdout).toContain(`npm run -s continuo -- library restore ${id}`);
     expect(parseJson(await cli('library', 'list', '--json')).total).toBe(0);
     expect(parseJson(await cli('library', 'list', '--trash', '--json')).total).toBe(1);
     await cli('library', 'restore', id);
@@ -71,8 +88,22 @@ describe('models and library from the CLI', () => {
     expect(missing.stderr).toMatch(/not in the library/);
   });
 
+  it('accepts the first 8 characters of a take id wherever a full id goes', async () => {
+    const id = parseJson(await cli('library', 'list', '--json')).takes[0].id as string;
+    const short = id.slice(0, 8);
+    expect(parseJson(await cli('library', 'show', short, '--json')).id).toBe(id);
+    expect((await cli('library', 'show', short)).stdout).toContain('prompt: tape hiss ambient');
+    const removed = await cli('library', 'rm', short);
+    expect(removed.stdout).toBe(`Moved ${id} to the trash. Undo with: npm run -s continuo -- library restore ${id}\n`);
+    expect((await cli('library', 'restore', short)).stdout).toBe(`Restored ${id}.\n`);
+    const file = join(out, 'short.wav');
+    expect(parseJson(await cli('library', 'export-take', short, '--format', 'wav16', '--out', file, '--json')).file).toBe(file);
+  });
+
   it('verifies a model and notices a damaged file', async () => {
-    expect((await cli('models', 'verify', 'musicgen-small')).stdout).toContain('all files are intact');
+    const intact = await cli('models', 'verify', 'musicgen-small');
+    expect(intact.stdout).toContain('all files are intact');
+    expect(intact.stderr).toMatch(/^warning: size checked only: no published sha256 for config\.json, generation_config\.json, special_tokens_map\.json, tokenizer\.json, tokenizer_config\.json, so when downloaded/m);
     const file = join(data, 'models', 'musicgen-small', 'tokenizer.json');
     const bytes = readFileSync(file);
     bytes[10] ^= 0xff;
@@ -80,7 +111,8 @@ describe('models and library from the CLI', () => {
     const result = await cli('models', 'verify', 'musicgen-small');
     expect(result.code).toBe(1);
     expect(result.stdout).toContain('tokenizer.json: sha256');
-    expect(result.stderr).toMatch(/continuo models pull musicgen-small/);
+    // A command to paste, for the variant that is damaged.
+    expect(result.stderr).toMatch(/Run "npm run -s continuo -- models pull musicgen-small --variant q8 --yes" again to repair it\./);
   });
 
   it('removes a model', async () => {

@@ -3,7 +3,8 @@ import { copyFileSync } from 'node:fs';
 import { Command } from 'commander';
 import type { Take } from '../../shared/contract';
 import { EXPORT_FORMATS } from '../../shared/contract';
-import { withServices } from '../services-session';
+import { cliCommand } from '../../shared/cli-command';
+import { withExistingServices } from '../services-session';
 import { integer, oneOf } from '../parse';
 import type { GlobalFlags } from '../main';
 
@@ -41,7 +42,7 @@ export function libraryCommand(globals: () => GlobalFlags): Command {
       .action(async (...args: unknown[]) => {
         const flags = (withQuery ? args[1] : args[0]) as ListFlags;
         const search = withQuery ? (args[0] as string) : undefined;
-        await withServices(globals().dataDir, async (services) => {
+        await withExistingServices(globals().dataDir, async (services) => {
           const result = await services.call('takes/list', { search, favourite: flags.favourite, tag: flags.tag, trash: flags.trash ?? false, limit: flags.limit });
           print(flags.json, result, () => (result.takes.length ? [...result.takes.map(line), `${result.total} take(s)`].join('\n') : 'No takes found.'));
         });
@@ -55,7 +56,7 @@ export function libraryCommand(globals: () => GlobalFlags): Command {
     .description('show one take with its settings and lineage')
     .option('--json', 'print JSON')
     .action(async (id: string, flags: { json?: boolean }) => {
-      await withServices(globals().dataDir, async (services) => {
+      await withExistingServices(globals().dataDir, async (services) => {
         const take = await services.call('takes/get', { id });
         const lineage = await services.call('takes/lineage', { id });
         print(flags.json, { ...take, lineage }, () =>
@@ -77,9 +78,9 @@ export function libraryCommand(globals: () => GlobalFlags): Command {
     .description('move a take to the trash (undo with "library restore")')
     .option('--json', 'print JSON')
     .action(async (id: string, flags: { json?: boolean }) => {
-      await withServices(globals().dataDir, async (services) => {
+      await withExistingServices(globals().dataDir, async (services) => {
         const take = await services.call('takes/delete', { id });
-        print(flags.json, take, () => `Moved ${id} to the trash. Undo with: continuo library restore ${id}`);
+        print(flags.json, take, () => `Moved ${take.id} to the trash. Undo with: ${cliCommand(`library restore ${take.id}`)}`);
       });
     });
 
@@ -88,9 +89,9 @@ export function libraryCommand(globals: () => GlobalFlags): Command {
     .description('bring a take back from the trash')
     .option('--json', 'print JSON')
     .action(async (id: string, flags: { json?: boolean }) => {
-      await withServices(globals().dataDir, async (services) => {
+      await withExistingServices(globals().dataDir, async (services) => {
         const take = await services.call('takes/restore', { id });
-        print(flags.json, take, () => `Restored ${id}.`);
+        print(flags.json, take, () => `Restored ${take.id}.`);
       });
     });
 
@@ -102,7 +103,7 @@ export function libraryCommand(globals: () => GlobalFlags): Command {
     .option('--out <file>', 'copy the export here (default: the exports folder)')
     .option('--json', 'print JSON')
     .action(async (id: string, flags: { format?: (typeof EXPORT_FORMATS)[number]; rate?: 32000 | 44100 | 48000; out?: string; json?: boolean }) => {
-      await withServices(globals().dataDir, async (services) => {
+      await withExistingServices(globals().dataDir, async (services) => {
         let { file } = await services.call('export/take', { id, format: flags.format, sampleRate: flags.rate });
         if (flags.out) {
           copyFileSync(file, flags.out);

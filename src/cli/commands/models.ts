@@ -3,7 +3,8 @@ import { createInterface } from 'node:readline/promises';
 import { Command, Option } from 'commander';
 import { VARIANTS, type ModelInfo } from '../../shared/contract';
 import { createServices } from '../../main/services';
-import { withServices } from '../services-session';
+import { pullCommand } from '../../shared/cli-command';
+import { withExistingServices, withServices } from '../services-session';
 import { CliError } from '../errors';
 import { oneOf } from '../parse';
 import type { GlobalFlags } from '../main';
@@ -20,7 +21,7 @@ async function confirmLicence(model: ModelInfo, yes: boolean | undefined): Promi
   if (!model.licence) return;
   process.stderr.write(`${model.name} is licensed ${model.licence.name}: ${model.licence.summary}\n${model.licence.url}\n`);
   if (yes) return;
-  if (!process.stdin.isTTY) throw new CliError(`Accept the licence to download: add --yes to "continuo models pull ${model.id}".`, 2);
+  if (!process.stdin.isTTY) throw new CliError(`Accept the licence to download: add --yes, as in: ${pullCommand(model.id)}`, 2);
   const rl = createInterface({ input: process.stdin, output: process.stderr });
   const answer = await rl.question('Accept the licence and download? [y/N] ');
   rl.close();
@@ -35,7 +36,7 @@ export function modelsCommand(globals: () => GlobalFlags): Command {
     .description('models you can download and the ones installed (* = in use)')
     .option('--json', 'print JSON')
     .action(async (flags: { json?: boolean }) => {
-      await withServices(globals().dataDir, async (services) => {
+      await withExistingServices(globals().dataDir, async (services) => {
         const list = await services.call('models/list', {});
         process.stdout.write(flags.json ? `${JSON.stringify(list)}\n` : `${list.map(describe).join('\n')}\n`);
       });
@@ -47,9 +48,10 @@ export function modelsCommand(globals: () => GlobalFlags): Command {
     .addOption(new Option('--variant <variant>', "file variant (default: the model's recommended one)").argParser(oneOf(VARIANTS)))
     .option('--yes', 'accept the model licence without asking')
     .option('--hub <url>', 'Hugging Face Hub base URL, a mirror, or a file: folder of downloaded repos')
+    .option('--allow-insecure', 'allow an http:// mirror on another machine (refused by default: no published sha256 protects the files)')
     .option('--json', 'print JSON when done')
-    .action(async (id: string, flags: { variant?: (typeof VARIANTS)[number]; yes?: boolean; hub?: string; json?: boolean }) => {
-      const services = createServices({ dataDir: globals().dataDir, hubBaseUrl: flags.hub ?? process.env.CONTINUO_HUB_URL });
+    .action(async (id: string, flags: { variant?: (typeof VARIANTS)[number]; yes?: boolean; hub?: string; allowInsecure?: boolean; json?: boolean }) => {
+      const services = createServices({ dataDir: globals().dataDir, hubBaseUrl: flags.hub ?? process.env.CONTINUO_HUB_URL, allowInsecureHub: flags.allowInsecure });
       try {
         const known = (await services.call('models/list', {})).find((m) => m.id === id);
         if (known) await confirmLicence(known, flags.yes);
@@ -70,6 +72,8 @@ export function modelsCommand(globals: () => GlobalFlags): Command {
         await services.call('models/pull', { id, variant: flags.variant, acceptLicence: true });
         const model = await done.finally(() => process.off('SIGINT', onInt));
         if (process.stderr.isTTY) process.stderr.write('\n');
+        const warnings = model.download?.phase === 'complete' ? (model.download.warnings ?? []) : [];
+        for (const warning of warnings) process.stderr.write(`warning: ${warning}\n`);
         process.stdout.write(flags.json ? `${JSON.stringify(model)}\n` : `Installed ${id} (${model.installedVariants.join(', ')}).\n`);
       } finally {
         await services.close();
@@ -81,12 +85,13 @@ export function modelsCommand(globals: () => GlobalFlags): Command {
     .description('re-check every file of an installed model against its size and sha256')
     .option('--json', 'print JSON')
     .action(async (id: string, flags: { json?: boolean }) => {
-      await withServices(globals().dataDir, async (services) => {
+      await withExistingServices(globals().dataDir, async (services) => {
         const result = await services.call('models/verify', { id });
         if (flags.json) process.stdout.write(`${JSON.stringify(result)}\n`);
         else if (result.ok) process.stdout.write(`${id}: all files are intact.\n`);
         else process.stdout.write(`${result.problems.map((p) => `${p.file}: ${p.problem}`).join('\n')}\n`);
-        if (!result.ok) throw new CliError(`${id} is damaged: run "continuo models pull ${id}" to repair it.`);
+        if (!flags.json) for (const warning of result.warnings ?? []) process.stderr.write(`warning: ${warning}\n`);
+        if (!result.ok) throw new CliError(result.message ?? `${id} is damaged: repair it with ${pullCommand(id)}`);
       });
     });
 
@@ -95,7 +100,7 @@ export function modelsCommand(globals: () => GlobalFlags): Command {
     .description('delete an installed model')
     .option('--json', 'print JSON')
     .action(async (id: string, flags: { json?: boolean }) => {
-      await withServices(globals().dataDir, async (services) => {
+      await withExistingServices(globals().dataDir, async (services) => {
         await services.call('models/remove', { id });
         process.stdout.write(flags.json ? `${JSON.stringify({ ok: true })}\n` : `Removed ${id}.\n`);
       });
@@ -105,7 +110,7 @@ export function modelsCommand(globals: () => GlobalFlags): Command {
     .command('use <id>')
     .description('generate with this installed model from now on')
     .action(async (id: string) => {
-      await withServices(globals().dataDir, async (services) => {
+      await withExistingServices(globals().dataDir, async (services) => {
         await services.call('models/use', { id });
         process.stdout.write(`Using ${id}.\n`);
       });

@@ -20,7 +20,7 @@ mkdirSync(shots, { recursive: true });
 const dataDir = mkdtempSync(join(tmpdir(), 'continuo-e2e-'));
 const log = (...a) => console.log('•', ...a);
 
-const server = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src/cli/main.ts'), '--data-dir', dataDir, 'serve', '--port', process.env.PORT ?? '0'], {
+const server = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src/cli/main.ts'), '--data-dir', dataDir, 'serve', '--no-open', '--port', process.env.PORT ?? '0'], {
   cwd: ROOT,
   stdio: ['ignore', 'pipe', 'pipe'],
 });
