@@ -10,6 +10,7 @@ import { MusicgenEngine, type Codes } from '../../src/main/engine';
 import { pullModel } from '../../src/main/models/install';
 import { createServices } from '../../src/main/services';
 import { verifyModel } from '../../src/main/models/verify';
+import { runCli } from '../helpers/cli';
 import { tempDir } from '../helpers/models';
 import { makeRepo } from './fixture';
 
@@ -84,6 +85,16 @@ describe('derived decoder files of an installed model', () => {
     } finally {
       await services.close();
     }
+  });
+
+  it('continuo models verify says which derived file it removed', async () => {
+    const { dataDir, dir } = await install();
+    await generate(dir);
+    cpSync(join(dir, 'onnx/encodec_decode.onnx'), join(dir, derived('cross')));
+    const result = await runCli(['--data-dir', dataDir, 'models', 'verify', ID]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain(`${derived('cross')}: derived decoder file, contents changed since the decoder was split; removed, the next load rebuilds it.\n`);
+    expect(existsSync(join(dir, derived('cross')))).toBe(false);
   });
 
   it('pulling again removes a bad derived file even when every downloaded file is intact', async () => {

@@ -90,6 +90,8 @@ export function modelsCommand(globals: () => GlobalFlags): Command {
         if (flags.json) process.stdout.write(`${JSON.stringify(result)}\n`);
         else if (result.ok) process.stdout.write(`${id}: all files are intact.\n`);
         else process.stdout.write(`${result.problems.map((p) => `${p.file}: ${p.problem}`).join('\n')}\n`);
+        // Files the engine derived from the decoder are not part of the install: a bad one was removed, to be rebuilt.
+        if (!flags.json) for (const d of result.derived ?? []) if (d.state === 'removed') process.stdout.write(`${d.file}: derived decoder file, ${d.problem}; removed, the next load rebuilds it.\n`);
         if (!flags.json) for (const warning of result.warnings ?? []) process.stderr.write(`warning: ${warning}\n`);
         if (!result.ok) throw new CliError(result.message ?? `${id} is damaged: repair it with ${pullCommand(id)}`);
       });
