@@ -173,6 +173,7 @@ describe('import checks', () => {
     writeFileSync(path, empty);
     expect((await formatError(readAudioFile(path))).message).toMatch(/holds no audio \(0 samples\)/);
     expect((await formatError(readAudioFile(path, { start: 0, end: 1 }))).message).toMatch(/holds no audio \(0 samples\)/);
+    expect((await formatError(probeAudioFile(path))).message).toMatch(/holds no audio \(0 samples\)/);
   });
 
   it('refuses NaN and infinite samples', async () => {

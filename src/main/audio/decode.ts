@@ -54,6 +54,7 @@ export async function probeAudioFile(path: string): Promise<AudioFileInfo> {
     const head = readAt(handle, 0, Math.min(size, 64 * 1024));
     if (startsWith(head, 'RIFF') && startsWith(head.subarray(8), 'WAVE')) {
       const layout = wavLayout(handle, size, path);
+      if (layout.frames === 0) throw noAudio(path);
       return { format: 'wav', sampleRate: layout.sampleRate, channelCount: layout.channelCount, durationSeconds: layout.frames / layout.sampleRate };
     }
     if (startsWith(head, 'fLaC')) return flacInfo(head);
