@@ -8,6 +8,7 @@ import { libraryCommand } from './commands/library';
 import { modelsCommand } from './commands/models';
 import { serveCommand } from './commands/serve';
 import { reportError } from './errors';
+import { userPath } from './user-path';
 
 export interface GlobalFlags {
   dataDir: string;
@@ -18,7 +19,11 @@ const program = new Command('continuo')
   .option('--data-dir <dir>', 'library and models folder (default: the app data folder, or $CONTINUO_DATA_DIR)')
   .showHelpAfterError('(run with --help for usage)');
 
-const globals = (): GlobalFlags => ({ dataDir: program.opts().dataDir ?? defaultDataDir() });
+// Relative --data-dir / CONTINUO_DATA_DIR mean the folder the user typed the command in (npm run moves us).
+const globals = (): GlobalFlags => {
+  const typed = program.opts().dataDir ?? process.env.CONTINUO_DATA_DIR;
+  return { dataDir: typed ? userPath(typed) : defaultDataDir() };
+};
 
 program.addCommand(generateCommand(globals));
 program.addCommand(continueCommand(globals));

@@ -1,8 +1,10 @@
 /** What the CLI writes: WAV files (atomically), a progress line, and the --json result. */
-import { extname } from 'node:path';
+import { lstatSync, readlinkSync, statSync, type Stats } from 'node:fs';
+import { dirname, extname, join, resolve } from 'node:path';
 import { encodeWav, type SampleFormat } from '../main/audio';
 import { writeFileAtomic } from '../main/atomic-file';
 import type { GenerateResult, GeneratedTake, StepProgress } from '../main/engine';
+import { CliError } from './errors';
 
 export type { SampleFormat };
 export const SAMPLE_FORMATS = ['pcm16', 'pcm24', 'float32'] as const;
@@ -15,12 +17,61 @@ export function takePaths(out: string, count: number): string[] {
   return Array.from({ length: count }, (_, i) => `${base}-${i + 1}${ext}`);
 }
 
+/** One output file: the path the user named, and the regular file that will be replaced. */
+export interface OutputFile {
+  path: string;
+  /** `path`, or where its symlink (chain) points: the link stays, its target is replaced. */
+  target: string;
+}
+
+/**
+ * Checks where the takes will be written before any work is done: the folder must exist, and
+ * each name must be a regular file or nothing yet. A symlink is followed (its target is replaced
+ * atomically, the link kept); a pipe, device, socket or folder is refused, because replacing it
+ * with a file would quietly break whatever it was.
+ */
+export function prepareOutputs(out: string, count: number): OutputFile[] {
+  return takePaths(out, count).map((path) => {
+    const { target, stats } = followLinks(path);
+    const via = target === path ? '' : ` (where the link ${path} points)`;
+    if (stats?.isDirectory()) throw new CliError(`Cannot write ${target}${via}: it is a folder. Give a file name, e.g. --out ${join(path, 'take.wav')}.`);
+    if (stats && !stats.isFile()) {
+      const kind = stats.isFIFO() ? 'a named pipe (FIFO)' : stats.isSocket() ? 'a socket' : 'a device';
+      throw new CliError(`Cannot write ${target}${via}: it is ${kind}, not a file. Continuo writes whole files (a temporary file renamed into place), so it cannot write into it. Give the name of a regular file.`);
+    }
+    const folder = dirname(target);
+    let folderStats: Stats | undefined;
+    try {
+      folderStats = statSync(folder);
+    } catch {
+      throw new CliError(`Could not write ${path}: its folder does not exist. Create the folder or choose another path.`);
+    }
+    if (!folderStats.isDirectory()) throw new CliError(`Could not write ${path}: ${folder} is not a folder. Choose another path.`);
+    return { path, target };
+  });
+}
+
+/** The file a path ends at after symlinks (up to 40, as the kernel allows), and what is there now. */
+function followLinks(path: string): { target: string; stats?: Stats } {
+  let target = path;
+  for (let hops = 0; hops <= 40; hops++) {
+    let stats: Stats;
+    try {
+      stats = lstatSync(target);
+    } catch {
+      return { target }; // nothing there yet (a dangling link's target is created)
+    }
+    if (!stats.isSymbolicLink()) return { target, stats };
+    target = resolve(dirname(target), readlinkSync(target));
+  }
+  throw new CliError(`Cannot write ${path}: it is a symlink that loops (more than 40 links).`);
+}
+
 /** Encodes every take first, then writes them; nothing is written if any encode fails. */
-export function writeTakes(takes: GeneratedTake[], out: string, format: SampleFormat): string[] {
-  const paths = takePaths(out, takes.length);
+export function writeTakes(takes: GeneratedTake[], outputs: OutputFile[], format: SampleFormat): string[] {
   const files = takes.map((take) => encodeWav(take.audio, format));
-  files.forEach((bytes, i) => writeFileAtomic(paths[i], bytes));
-  return paths;
+  files.forEach((bytes, i) => writeFileAtomic(outputs[i].target, bytes));
+  return outputs.map((o) => o.path);
 }
 
 /** A progress line: redrawn in place on a terminal, one line per update otherwise (--progress). */

@@ -2,7 +2,7 @@
 import { Command } from 'commander';
 import { CliError } from '../errors';
 import { addGenerationOptions, type GenerationFlags } from '../generation-options';
-import { loadModel, runGeneration } from '../session';
+import { loadEngine, prepareGeneration, runGeneration } from '../session';
 import type { GlobalFlags } from '../main';
 
 const DEFAULT_SECONDS = 10;
@@ -13,11 +13,16 @@ export function generateCommand(globals: () => GlobalFlags): Command {
     if (!flags.prompt) {
       throw new CliError('Missing --prompt: describe the music, e.g. --prompt "warm lo-fi piano with vinyl crackle, 80 bpm" (--prompt "" for none).', 2);
     }
-    const loaded = await loadModel(flags, globals().dataDir);
+    const prepared = prepareGeneration(flags, globals().dataDir, DEFAULT_SECONDS);
     try {
-      await runGeneration(loaded, flags, { defaultSeconds: DEFAULT_SECONDS, dataDir: globals().dataDir, label: 'Generating' });
+      const loaded = await loadEngine(prepared, flags);
+      try {
+        await runGeneration(prepared, loaded, flags, { label: 'Generating' });
+      } finally {
+        await loaded.engine.dispose();
+      }
     } finally {
-      await loaded.engine.dispose();
+      prepared.close();
     }
   });
   return command;
