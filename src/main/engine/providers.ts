@@ -61,12 +61,26 @@ function options(device: Device, settings: SessionSettings): ort.InferenceSessio
   };
 }
 
+/**
+ * ONNX Runtime's words for a provider that cannot start: its shared library or one it needs
+ * (cuDNN, cuBLAS, the driver) is missing, or the device refused. None of them says anything about
+ * the model file.
+ */
+const PROVIDER_FAILURE = /providers_(cuda|tensorrt|rocm|dml|webgpu)|lib(cudnn|cublas|cudart|cufft|curand|nvinfer|cuda)|cuda(_| )?(error|driver|runtime)|CUDA|DirectML|WebGPU|adapter|execution provider|EP Error/i;
+const MODEL_FAILURE = /protobuf|parse|load model|invalid model|Failed to load/i;
+
+/** Sorts an error from opening a session: the provider could not start, or the file is bad. */
+export function classifyOpenFailure(detail: string, device: Device): 'provider-unavailable' | 'model-file-corrupt' {
+  if (device !== 'cpu' && PROVIDER_FAILURE.test(detail)) return 'provider-unavailable';
+  return MODEL_FAILURE.test(detail) || device === 'cpu' ? 'model-file-corrupt' : 'provider-unavailable';
+}
+
 export async function openSession(path: string, device: Device, settings: SessionSettings = {}): Promise<ort.InferenceSession> {
   try {
     return await ort.InferenceSession.create(path, options(device, settings));
   } catch (error) {
     const detail = stripAnsi((error as Error).message).split('\n')[0].trim();
-    if (/protobuf|parse|load model|invalid model|Failed to load/i.test(detail) || device === 'cpu') {
+    if (classifyOpenFailure(detail, device) === 'model-file-corrupt') {
       throw new EngineError(
         'model-file-corrupt',
         `${path} could not be loaded: it looks truncated or corrupt (${detail}). Run "continuo models verify" or download the model again.`,
@@ -74,7 +88,9 @@ export async function openSession(path: string, device: Device, settings: Sessio
         { cause: error },
       );
     }
-    throw new EngineError('provider-unavailable', `The ${device} provider could not open ${path}: ${detail}`, path, { cause: error });
+    throw new EngineError('provider-unavailable', `The ${device} provider could not start (${detail}). Use --device cpu, or see README › GPU.`, path, {
+      cause: error,
+    });
   }
 }
 
@@ -97,9 +113,15 @@ export async function openSessionOnBestDevice(path: string, choice: DeviceChoice
       const reason = skipped.length ? `${device} (auto; skipped ${skipped.join('; ')})` : `${device} (auto)`;
       return { session, device, reason };
     } catch (error) {
-      if (device === 'cpu' || (error as EngineError).code === 'model-file-corrupt') throw error;
-      skipped.push(`${device}: ${(error as Error).message}`);
+      // A GPU that fails for any reason is skipped: if the file itself is bad, the CPU will say so.
+      if (device === 'cpu') throw error;
+      skipped.push(`${device}: ${firstCause(error)}`);
     }
   }
   throw new EngineError('provider-unavailable', `No execution provider could open ${path}: ${skipped.join('; ')}`);
+}
+
+function firstCause(error: unknown): string {
+  const cause = (error as { cause?: unknown }).cause;
+  return stripAnsi(((cause ?? error) as Error).message ?? String(error)).split('\n')[0].trim();
 }
