@@ -12,7 +12,9 @@ export function requireDataDir(dataDir: string): void {
   try {
     isFolder = statSync(dataDir).isDirectory();
   } catch {
-    throw new CliError(`No Continuo data folder at ${dataDir}: check --data-dir (or CONTINUO_DATA_DIR). Nothing has been generated or downloaded there yet.`);
+    throw new CliError(
+      `No Continuo data folder at ${dataDir}: check --data-dir (or CONTINUO_DATA_DIR). Nothing has been generated or downloaded there yet.`,
+    );
   }
   if (!isFolder) throw new CliError(`${dataDir} is a file, not a Continuo data folder: check --data-dir (or CONTINUO_DATA_DIR).`);
 }

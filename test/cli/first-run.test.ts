@@ -39,17 +39,28 @@ describe('opening the browser', () => {
     const url = 'http://127.0.0.1:4321/#token=abc';
     expect(await openBrowser(url, { ...process.env, BROWSER: browser })).toEqual({ opened: true });
     await expect.poll(() => existsSync(log) && readFileSync(log, 'utf8')).toBe(url);
-    expect(await openBrowser(url, { ...process.env, BROWSER: join(dir, 'no-such-browser') })).toMatchObject({ opened: false, reason: expect.stringMatching(/could not be started \(ENOENT\)/) });
+    expect(await openBrowser(url, { ...process.env, BROWSER: join(dir, 'no-such-browser') })).toMatchObject({
+      opened: false,
+      reason: expect.stringMatching(/could not be started \(ENOENT\)/),
+    });
   });
 });
 
 describe('read-only commands on a data folder that does not exist', () => {
   it('say so instead of creating it', async () => {
     const missing = join(tempDir(), 'typo');
-    for (const args of [['library', 'list'], ['library', 'search', 'piano'], ['library', 'show', 'abcd1234'], ['models', 'list'], ['models', 'verify', 'musicgen-small']]) {
+    for (const args of [
+      ['library', 'list'],
+      ['library', 'search', 'piano'],
+      ['library', 'show', 'abcd1234'],
+      ['models', 'list'],
+      ['models', 'verify', 'musicgen-small'],
+    ]) {
       const result = await runCli(['--data-dir', missing, ...args], env);
       expect(result.code, args.join(' ')).toBe(1);
-      expect(result.stderr, args.join(' ')).toBe(`continuo: No Continuo data folder at ${missing}: check --data-dir (or CONTINUO_DATA_DIR). Nothing has been generated or downloaded there yet.\n`);
+      expect(result.stderr, args.join(' ')).toBe(
+        `continuo: No Continuo data folder at ${missing}: check --data-dir (or CONTINUO_DATA_DIR). Nothing has been generated or downloaded there yet.\n`,
+      );
       expect(existsSync(missing), args.join(' ')).toBe(false);
     }
   });

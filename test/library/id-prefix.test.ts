@@ -13,7 +13,11 @@ const B = 'abcd9999-0000-4000-8000-000000000003';
 function seeded() {
   const root = tempRoot();
   const library = openLibrary(root);
-  const made = [library.saveTake(newTake({ prompt: 'first' })), library.saveTake(newTake({ prompt: 'second' })), library.saveTake(newTake({ prompt: 'third' }))];
+  const made = [
+    library.saveTake(newTake({ prompt: 'first' })),
+    library.saveTake(newTake({ prompt: 'second' })),
+    library.saveTake(newTake({ prompt: 'third' })),
+  ];
   const db = new Database(join(root, 'library.sqlite'));
   const rename = db.prepare('UPDATE takes SET id = ? WHERE id = ?');
   [A1, A2, B].forEach((id, i) => rename.run(id, made[i].id));
@@ -46,10 +50,17 @@ describe('take ids by prefix', () => {
   it('names the matches of an ambiguous prefix, and refuses prefixes too short to mean anything', () => {
     const { library } = seeded();
     expect(() => library.getTake('abcd1234')).toThrow(
-      expect.objectContaining({ code: 'invalid', message: expect.stringMatching(/"abcd1234" matches 2 takes: abcd1234-0000-4000-8000-000000000001 \(first\), abcd1234-0000-4000-8000-000000000002 \(second\)\. Type more of the id\./) }),
+      expect.objectContaining({
+        code: 'invalid',
+        message: expect.stringMatching(
+          /"abcd1234" matches 2 takes: abcd1234-0000-4000-8000-000000000001 \(first\), abcd1234-0000-4000-8000-000000000002 \(second\)\. Type more of the id\./,
+        ),
+      }),
     );
     expect(() => library.getTake('abc')).toThrow(expect.objectContaining({ code: 'not-found' }));
-    expect(() => library.getTake('ffff0000')).toThrow(expect.objectContaining({ code: 'not-found', message: expect.stringMatching(/not in the library/) }));
+    expect(() => library.getTake('ffff0000')).toThrow(
+      expect.objectContaining({ code: 'not-found', message: expect.stringMatching(/not in the library/) }),
+    );
     expect(() => library.saveTake(newTake({ parentId: 'ffff0000' }))).toThrow(/which this take comes from, is not in the library/);
   });
 
@@ -65,7 +76,10 @@ describe('take ids by prefix', () => {
       expect(removed).toEqual([B]);
       expect((await services.call('takes/restore', { id: 'abcd9999' })).id).toBe(B);
       expect((await services.call('takes/lineage', { id: 'abcd9999' })).ancestors).toEqual([]);
-      await expect(services.call('takes/get', { id: 'abcd1234' })).rejects.toMatchObject({ code: 'invalid-params', message: expect.stringMatching(/matches 2 takes/) });
+      await expect(services.call('takes/get', { id: 'abcd1234' })).rejects.toMatchObject({
+        code: 'invalid-params',
+        message: expect.stringMatching(/matches 2 takes/),
+      });
     } finally {
       await services.close();
     }

@@ -45,8 +45,10 @@ afterAll(async () => {
 
 describe('which URLs count as secure', () => {
   it('knows loopback hosts', () => {
-    for (const host of ['localhost', 'LOCALHOST', '127.0.0.1', '127.1.2.3', '[::1]', '[::ffff:7f00:1]']) expect(isLoopbackHost(host), host).toBe(true);
-    for (const host of ['0.0.0.0', '10.0.0.1', 'mirror.example', '127.0.0.1.nip.io', '[::2]', 'localhost.example']) expect(isLoopbackHost(host), host).toBe(false);
+    for (const host of ['localhost', 'LOCALHOST', '127.0.0.1', '127.1.2.3', '[::1]', '[::ffff:7f00:1]'])
+      expect(isLoopbackHost(host), host).toBe(true);
+    for (const host of ['0.0.0.0', '10.0.0.1', 'mirror.example', '127.0.0.1.nip.io', '[::2]', 'localhost.example'])
+      expect(isLoopbackHost(host), host).toBe(false);
   });
 
   it('allows https and loopback http; refuses other http and https→http redirects unless allowed', () => {
@@ -54,12 +56,18 @@ describe('which URLs count as secure', () => {
     expect(() => checkTransport('http://127.0.0.1:8080/x')).not.toThrow();
     expect(() => checkTransport('http://localhost/x', {}, 'http://127.0.0.1/y')).not.toThrow();
     expect(() => checkTransport('http://mirror.example/x')).toThrow(
-      expect.objectContaining({ code: 'insecure', message: expect.stringMatching(/^Refusing to download model files over plain http from mirror\.example: .*add --allow-insecure/) }),
+      expect.objectContaining({
+        code: 'insecure',
+        message: expect.stringMatching(/^Refusing to download model files over plain http from mirror\.example: .*add --allow-insecure/),
+      }),
     );
     // A downgrade is refused even to loopback: an https mirror has no business sending us to http.
     for (const target of ['http://cdn.example/x', 'http://127.0.0.1/x']) {
       expect(() => checkTransport(target, {}, 'https://mirror.example/y')).toThrow(
-        expect.objectContaining({ code: 'insecure', message: expect.stringMatching(/^mirror\.example redirected the download to plain http/) }),
+        expect.objectContaining({
+          code: 'insecure',
+          message: expect.stringMatching(/^mirror\.example redirected the download to plain http/),
+        }),
       );
       expect(() => checkTransport(target, { allowInsecure: true }, 'https://mirror.example/y')).not.toThrow();
     }
@@ -80,14 +88,28 @@ describe('pullModel over plain http', () => {
   });
 
   it('installs from it when the user allows it', async () => {
-    const result = await pullModel({ dataDir: fresh(), id: 'test-small', catalog: catalog(), baseUrl: asRemote(hub.baseUrl), allowInsecure: true });
+    const result = await pullModel({
+      dataDir: fresh(),
+      id: 'test-small',
+      catalog: catalog(),
+      baseUrl: asRemote(hub.baseUrl),
+      allowInsecure: true,
+    });
     expect(result.downloaded.length).toBeGreaterThan(0);
   });
 
   it('refuses a loopback mirror that redirects to http on another host, unless allowed', async () => {
-    const error = await pullModel({ dataDir: fresh(), id: 'test-small', catalog: catalog(), baseUrl: redirectorUrl }).catch((e: Error) => e);
+    const error = await pullModel({ dataDir: fresh(), id: 'test-small', catalog: catalog(), baseUrl: redirectorUrl }).catch(
+      (e: Error) => e,
+    );
     expect(error).toMatchObject({ code: 'insecure', message: expect.stringMatching(/plain http from 0\.0\.0\.0/) });
-    const allowed = await pullModel({ dataDir: fresh(), id: 'test-small', catalog: catalog(), baseUrl: redirectorUrl, allowInsecure: true });
+    const allowed = await pullModel({
+      dataDir: fresh(),
+      id: 'test-small',
+      catalog: catalog(),
+      baseUrl: redirectorUrl,
+      allowInsecure: true,
+    });
     expect(allowed.downloaded.length).toBeGreaterThan(0);
   });
 

@@ -19,7 +19,8 @@ let repo: RepoFixture;
 let hub: HubServer;
 let n = 0;
 const fresh = () => join(work, `data-${++n}`);
-const manifestOf = (dir: string) => JSON.parse(readFileSync(join(dir, MANIFEST_NAME), 'utf8')) as { files: { path: string; verifiedBy?: string }[] };
+const manifestOf = (dir: string) =>
+  JSON.parse(readFileSync(join(dir, MANIFEST_NAME), 'utf8')) as { files: { path: string; verifiedBy?: string }[] };
 const JSON_FILES = ['config.json', 'generation_config.json', 'special_tokens_map.json', 'tokenizer.json', 'tokenizer_config.json'];
 
 beforeAll(async () => {
@@ -34,7 +35,13 @@ describe('files without a published sha256', () => {
   it('Hub: LFS files are checked by their x-linked-etag, the others by size only, and the install says which', async () => {
     const events: PullProgress[] = [];
     const dataDir = fresh();
-    const result = await pullModel({ dataDir, id: 'test-small', catalog: testCatalog(repo), baseUrl: hub.baseUrl, onProgress: (p) => events.push(p) });
+    const result = await pullModel({
+      dataDir,
+      id: 'test-small',
+      catalog: testCatalog(repo),
+      baseUrl: hub.baseUrl,
+      onProgress: (p) => events.push(p),
+    });
     const byPath = Object.fromEntries(manifestOf(result.dir).files.map((f) => [f.path, f.verifiedBy]));
     const onnx = result.downloaded.filter((p) => p.endsWith('.onnx'));
     expect(onnx.length).toBeGreaterThan(0);
@@ -54,16 +61,28 @@ describe('files without a published sha256', () => {
 
   it('an offline folder publishes no hash at all: every file is size-checked only', async () => {
     const dataDir = fresh();
-    const result = await pullModel({ dataDir, id: 'test-small', catalog: testCatalog(repo), baseUrl: pathToFileURL(join(work, 'offline')).href });
+    const result = await pullModel({
+      dataDir,
+      id: 'test-small',
+      catalog: testCatalog(repo),
+      baseUrl: pathToFileURL(join(work, 'offline')).href,
+    });
     expect(manifestOf(result.dir).files.every((f) => f.verifiedBy === 'size')).toBe(true);
     expect(result.warnings).toHaveLength(1);
     for (const path of result.downloaded) expect(result.warnings[0]).toContain(path);
-    expect((await verifyModel(dataDir, 'test-small')).warnings[0]).toMatch(/^size checked only: no published sha256 for .*onnx\/decoder_model_merged_quantized\.onnx/);
+    expect((await verifyModel(dataDir, 'test-small')).warnings[0]).toMatch(
+      /^size checked only: no published sha256 for .*onnx\/decoder_model_merged_quantized\.onnx/,
+    );
   });
 
   it('a catalog that knows every sha256 leaves nothing to warn about', async () => {
     const dataDir = fresh();
-    const result = await pullModel({ dataDir, id: 'test-small', catalog: testCatalog(repo, { known: true }), baseUrl: pathToFileURL(join(work, 'offline')).href });
+    const result = await pullModel({
+      dataDir,
+      id: 'test-small',
+      catalog: testCatalog(repo, { known: true }),
+      baseUrl: pathToFileURL(join(work, 'offline')).href,
+    });
     expect(manifestOf(result.dir).files.every((f) => f.verifiedBy === 'sha256')).toBe(true);
     expect(result.warnings).toEqual([]);
     expect((await verifyModel(dataDir, 'test-small')).warnings).toEqual([]);
@@ -71,7 +90,12 @@ describe('files without a published sha256', () => {
 
   it('an install record from before verifiedBy was kept counts as not hash-verified', async () => {
     const dataDir = fresh();
-    const { dir } = await pullModel({ dataDir, id: 'test-small', catalog: testCatalog(repo, { known: true }), baseUrl: pathToFileURL(join(work, 'offline')).href });
+    const { dir } = await pullModel({
+      dataDir,
+      id: 'test-small',
+      catalog: testCatalog(repo, { known: true }),
+      baseUrl: pathToFileURL(join(work, 'offline')).href,
+    });
     const record = JSON.parse(readFileSync(join(dir, MANIFEST_NAME), 'utf8'));
     for (const f of record.files) delete f.verifiedBy;
     writeFileSync(join(dir, MANIFEST_NAME), JSON.stringify(record));

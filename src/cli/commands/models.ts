@@ -4,7 +4,7 @@ import { Command, Option } from 'commander';
 import { VARIANTS, type ModelInfo } from '../../shared/contract';
 import { createServices } from '../../main/services';
 import { pullCommand } from '../../shared/cli-command';
-import { withExistingServices, withServices } from '../services-session';
+import { withExistingServices } from '../services-session';
 import { CliError } from '../errors';
 import { oneOf } from '../parse';
 import type { GlobalFlags } from '../main';
