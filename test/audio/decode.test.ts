@@ -160,6 +160,17 @@ describe('import checks', () => {
     }
   });
 
+  it('keeps the complaints of concurrent decodes apart, and puts console.error back', async () => {
+    const before = console.error;
+    const [good, bad] = await Promise.allSettled([
+      decodeAudioFile(silentMp3(300), 'good.mp3'),
+      decodeAudioFile(scramble(silentMp3(300), 4000, 100_000), 'bad.mp3'),
+    ]);
+    expect(good.status).toBe('fulfilled');
+    expect(bad.status === 'rejected' && (bad.reason as Error).message).toMatch(/^"bad\.mp3" is damaged/);
+    expect(console.error).toBe(before);
+  });
+
   it('refuses an MP3 that decodes to much less than its header declares', async () => {
     const cut = silentMp3(200, { info: true }).subarray(0, 417 * 50);
     expect((await formatError(decodeAudioFile(cut, 'cut.mp3'))).message)

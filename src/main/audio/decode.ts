@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { readSync } from 'node:fs';
 import { open, stat, type FileHandle } from 'node:fs/promises';
 import decodeWithAudioDecode from 'audio-decode';
@@ -135,26 +136,22 @@ function cut(audio: AudioData, region: AudioRegion, path: string): AudioData {
 
 async function decodeOtherFormat(bytes: Uint8Array, source: string | undefined): Promise<AudioData> {
   const reported: string[] = [];
-  const restore = collectDecoderErrors(reported);
-  let decoded;
-  try {
-    decoded = await decodeWithAudioDecode(bytes).catch((error: unknown) => {
+  const decoded = await collectDecoderErrors(reported, () =>
+    decodeWithAudioDecode(bytes).catch((error: unknown) => {
       const reason = error instanceof Error ? error.message : String(error);
       if (/unknown audio format/i.test(reason)) {
         throw new AudioFormatError(source, 'is not in an audio format Continuo can read', `Use ${READABLE_FORMATS}.`);
       }
       throw new AudioFormatError(source, `could not be decoded (${reason})`, DAMAGED_ADVICE);
-    });
-  } finally {
-    restore();
-  }
+    }),
+  );
   const { channelData, sampleRate } = decoded;
   if (channelData.length === 0 || channelData[0].length === 0 || !(sampleRate > 0)) {
     throw new AudioFormatError(source, 'contains no audio that could be decoded', DAMAGED_ADVICE);
   }
   const got = channelData[0].length;
   if (reported.length > 0) {
-    const what = reported[0].replace(/^[\w@./-]*decoder:\s*/, '');
+    const what = reported[0].replace(DECODER_LINE, '').trim();
     const errors = reported.length === 1 ? '1 error' : `${reported.length} errors`;
     throw new AudioFormatError(source, `is damaged: the decoder hit ${errors} (${what}) and could only patch over them (${(got / sampleRate).toFixed(1)} s decoded)`, DAMAGED_ADVICE);
   }
@@ -170,21 +167,37 @@ async function decodeOtherFormat(bytes: Uint8Array, source: string | undefined):
   return { sampleRate, channels: channelData.map((channel) => Float32Array.from(channel)) };
 }
 
+/** How the WASM decoders start a complaint, e.g. "mpg123-decoder: -1 MPG123_ERR". */
+const DECODER_LINE = /^[\w@./-]*decoder:/;
+const decoderErrors = new AsyncLocalStorage<string[]>();
+let collecting = 0;
+let consoleError: typeof console.error | undefined;
+
 /**
  * The WASM decoders (mpg123 for MP3) report damaged frames only by printing "<name>-decoder: …"
- * with console.error, and audio-decode drops their error list; so while one runs, those lines
- * are collected here (and kept off the terminal) instead. Other console output passes through.
+ * with console.error, and audio-decode drops their error list. While decodes run, such lines go
+ * to the list of the decode that printed them (found through its async context, so concurrent
+ * imports each get their own) instead of the terminal; any other console output passes through.
  */
-function collectDecoderErrors(into: string[]): () => void {
-  const original = console.error;
-  console.error = (...args: unknown[]) => {
-    const text = args.map(String).join(' ');
-    if (/^[\w@./-]*decoder:/.test(text)) into.push(text);
-    else original.apply(console, args);
-  };
-  return () => {
-    console.error = original;
-  };
+async function collectDecoderErrors<T>(into: string[], run: () => Promise<T>): Promise<T> {
+  if (collecting++ === 0) {
+    const original = console.error;
+    consoleError = original;
+    console.error = (...args: unknown[]) => {
+      const text = args.map(String).join(' ');
+      const list = decoderErrors.getStore();
+      if (list && DECODER_LINE.test(text)) list.push(text);
+      else original.apply(console, args);
+    };
+  }
+  try {
+    return await decoderErrors.run(into, run);
+  } finally {
+    if (--collecting === 0) {
+      console.error = consoleError!;
+      consoleError = undefined;
+    }
+  }
 }
 
 /** NaN or infinite samples would poison everything downstream (encoders, loudness, the codec). */
