@@ -75,7 +75,7 @@ function findModel(dataDir: string, requested: string | undefined): InstalledMod
 
 function readSpec(dir: string): ModelSpec {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) {
-    throw new EngineError('model-not-found', `No model folder at ${dir}. Pass --model DIR, or download one with "continuo models pull".`, dir);
+    throw new EngineError('model-not-found', `No model folder at ${dir}. Pass --model DIR, or download one with: ${pullCommand('musicgen-small')}`, dir);
   }
   return readModelSpec(dir);
 }

@@ -18,6 +18,7 @@ import { JobQueue } from './job-queue';
 import { ModelService } from './models-service';
 import { editTake } from './edit';
 import { ApiError } from '../../shared/contract';
+import { pullCommand } from '../../shared/cli-command';
 
 export interface ServicesOptions {
   dataDir: string;
@@ -84,7 +85,7 @@ export function createServices(options: ServicesOptions): Services {
   async function ensureEngine(modelId?: string): Promise<EngineInfo> {
     const wanted = modelId ?? settings.modelId ?? undefined;
     if (wanted && !listInstalledModels(dataDir).some((m) => m.id === wanted)) {
-      throw new ApiError('model-unavailable', `The model "${wanted}" is not installed. Download it in the Models view (or: continuo models pull ${wanted}).`);
+      throw new ApiError('model-unavailable', `The model "${wanted}" is not installed. Download it in the Models view (or: ${pullCommand(wanted)}).`);
     }
     const model = resolveModel(dataDir, wanted);
     const variant = settings.variant && installedVariants(model.dir).includes(settings.variant) ? settings.variant : (installedVariants(model.dir)[0] ?? 'fp32');
