@@ -56,6 +56,23 @@ describe('continuo continue', () => {
     expect(json.codes.map((r: number[]) => r.slice(0, 100))).toEqual(source.json.codes);
   });
 
+  it('continues a library take from its stored codes and links the new take to it', async () => {
+    const source = await generated('take');
+    const parent = source.json.takeId as string;
+    const json = parseJson(await cli(['continue', '--model', model, '--take', parent.slice(0, 8), '--from', '0.5', '--to', '1.5', '--prompt', 'x', '--max-new-tokens', '10', '--out', join(out, 't.wav'), '--json']));
+    expect(json.contextFrames).toBe(50);
+    expect(json.codes.map((r: number[]) => r.slice(0, 50))).toEqual(source.json.codes.map((r: number[]) => r.slice(25, 75)));
+    const library = Library.open(data);
+    try {
+      expect(library.getTake(json.takeId)).toMatchObject({ parentId: parent, region: { start: 0.5, end: 1.5 } });
+    } finally {
+      library.close();
+    }
+    const late = await cli(['continue', '--model', model, '--take', parent, '--from', '3', '--prompt', 'x', '--max-new-tokens', '10', '--out', join(out, 't2.wav')]);
+    expect(late.code).toBe(2);
+    expect(late.stderr).toContain(`continuo: --from 3 s starts after the end of take ${parent} (2.0 s)`);
+  });
+
   describe('a long recording', () => {
     const long = join(out, 'ten-minutes.wav');
     sparseWav(long, 600); // 10 minutes of 44.1 kHz stereo: 106 MB, 212 MB once decoded
