@@ -100,6 +100,20 @@ describe('models and library from the CLI', () => {
     expect(parseJson(await cli('library', 'export-take', short, '--format', 'wav16', '--out', file, '--json')).file).toBe(file);
   });
 
+  it('export-take --out: a relative path is where the user typed it (npm runs us elsewhere), and a folder is refused first', async () => {
+    const id = parseJson(await cli('library', 'list', '--json')).takes[0].id as string;
+    const root = join(import.meta.dirname, '..', '..');
+    // As `npm run continuo` from the user's folder: cwd is the package root, INIT_CWD the user's folder.
+    const npmEnv = { INIT_CWD: out, npm_package_json: join(root, 'package.json') };
+    const result = await runCli(['--data-dir', data, 'library', 'export-take', id, '--format', 'wav16', '--out', 'relative.wav', '--json'], npmEnv);
+    expect(parseJson(result).file).toBe(join(out, 'relative.wav'));
+    expect(decodeWav(readFileSync(join(out, 'relative.wav'))).channels[0].length).toBeGreaterThan(0);
+    expect(existsSync(join(root, 'relative.wav'))).toBe(false);
+    const refused = await cli('library', 'export-take', id, '--out', out);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toMatch(/it is a folder/);
+  });
+
   it('verifies a model and notices a damaged file', async () => {
     const intact = await cli('models', 'verify', 'musicgen-small');
     expect(intact.stdout).toContain('all files are intact');

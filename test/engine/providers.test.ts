@@ -14,10 +14,10 @@ const CUDA_MISSING =
 
 vi.mock('onnxruntime-node', async (importOriginal) => {
   const ort = await importOriginal<typeof import('onnxruntime-node')>();
-  const create: typeof ort.InferenceSession.create = (async (path: string, options?: { executionProviders?: unknown[] }) => {
+  const create = async (path: string, options?: import('onnxruntime-node').InferenceSession.SessionOptions) => {
     if (options?.executionProviders?.includes('cuda')) throw new Error(`\u001b[1;31m${CUDA_MISSING}\u001b[m`);
     return ort.InferenceSession.create(path, options);
-  }) as typeof ort.InferenceSession.create;
+  };
   return {
     ...ort,
     listSupportedBackends: () => [...ort.listSupportedBackends().filter((b) => b.name !== 'cuda'), { name: 'cuda', bundled: true }],
@@ -44,7 +44,7 @@ describe('a GPU provider that cannot start', () => {
       expect(engine.deviceReason).toMatch(/^cpu \(auto; skipped cuda: Failed to load library libonnxruntime_providers_cuda\.so/);
       expect(engine.deviceReason).not.toMatch(/corrupt/);
       expect(engine.deviceReason).not.toContain('\u001b');
-      const result = await engine.generate({ prompts: ['drums'], maxNewTokens: 8, guidanceScale: 1, greedy: true });
+      const result = await engine.generate({ prompts: ['drums'], maxNewTokens: 8, guidanceScale: 1, sampling: { greedy: true } });
       expect(result.takes[0].audio.channels[0].length).toBeGreaterThan(0);
     } finally {
       await engine.dispose();

@@ -1,10 +1,13 @@
 /** `continuo library`: the takes in the library, through the same services the studio uses. */
-import { copyFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import type { Take } from '../../shared/contract';
 import { EXPORT_FORMATS } from '../../shared/contract';
 import { cliCommand } from '../../shared/cli-command';
+import { writeFileAtomic } from '../../main/atomic-file';
+import { prepareOutputs } from '../output';
 import { withExistingServices } from '../services-session';
+import { userPath } from '../user-path';
 import { integer, oneOf } from '../parse';
 import type { GlobalFlags } from '../main';
 
@@ -103,11 +106,13 @@ export function libraryCommand(globals: () => GlobalFlags): Command {
     .option('--out <file>', 'copy the export here (default: the exports folder)')
     .option('--json', 'print JSON')
     .action(async (id: string, flags: { format?: (typeof EXPORT_FORMATS)[number]; rate?: 32000 | 44100 | 48000; out?: string; json?: boolean }) => {
+      // Checked before the export and written like generate's --out: through a symlink, never into a pipe or device.
+      const output = flags.out ? prepareOutputs(userPath(flags.out), 1)[0] : undefined;
       await withExistingServices(globals().dataDir, async (services) => {
         let { file } = await services.call('export/take', { id, format: flags.format, sampleRate: flags.rate });
-        if (flags.out) {
-          copyFileSync(file, flags.out);
-          file = flags.out;
+        if (output) {
+          writeFileAtomic(output.target, readFileSync(file));
+          file = output.path;
         }
         print(flags.json, { file }, () => `Wrote ${file}`);
       });

@@ -1,5 +1,6 @@
 /** `continuo models`: the MusicGen models to download, check and remove. */
 import { createInterface } from 'node:readline/promises';
+import { pathToFileURL } from 'node:url';
 import { Command, Option } from 'commander';
 import { VARIANTS, type ModelInfo } from '../../shared/contract';
 import { createServices } from '../../main/services';
@@ -7,6 +8,7 @@ import { pullCommand } from '../../shared/cli-command';
 import { withExistingServices } from '../services-session';
 import { CliError } from '../errors';
 import { oneOf } from '../parse';
+import { userPath } from '../user-path';
 import type { GlobalFlags } from '../main';
 
 const size = (bytes: number | null) => (bytes === null ? 'size unknown' : bytes >= 1e9 ? `${(bytes / 1e9).toFixed(1)} GB` : `${Math.round(bytes / 1e6)} MB`);
@@ -51,7 +53,7 @@ export function modelsCommand(globals: () => GlobalFlags): Command {
     .option('--allow-insecure', 'allow an http:// mirror on another machine (refused by default: no published sha256 protects the files)')
     .option('--json', 'print JSON when done')
     .action(async (id: string, flags: { variant?: (typeof VARIANTS)[number]; yes?: boolean; hub?: string; allowInsecure?: boolean; json?: boolean }) => {
-      const services = createServices({ dataDir: globals().dataDir, hubBaseUrl: flags.hub ?? process.env.CONTINUO_HUB_URL, allowInsecureHub: flags.allowInsecure });
+      const services = createServices({ dataDir: globals().dataDir, hubBaseUrl: hubUrl(flags.hub ?? process.env.CONTINUO_HUB_URL), allowInsecureHub: flags.allowInsecure });
       try {
         const known = (await services.call('models/list', {})).find((m) => m.id === id);
         if (known) await confirmLicence(known, flags.yes);
@@ -118,4 +120,10 @@ export function modelsCommand(globals: () => GlobalFlags): Command {
       });
     });
   return models;
+}
+
+/** A `file:` hub given as a relative folder is relative to where the user typed the command. */
+function hubUrl(hub: string | undefined): string | undefined {
+  if (!hub || /^[a-z][a-z0-9+.-]*:/i.test(hub)) return hub;
+  return pathToFileURL(userPath(hub)).href;
 }
