@@ -2,6 +2,7 @@
  * A loopback stand-in for the Hugging Face Hub: serves repo folders under
  * `/<owner>/<repo>/resolve/<revision>/<path>` the way the Hub does (content-length, Range with
  * 206/416, and `x-linked-size` / `x-linked-etag` on LFS files, optionally behind a 302 to a "CDN"),
+ * lists folders through the tree API (`/api/models/<repo>/tree/<revision>/<folder>`, with lfs.oid),
  * and misbehaves on request, per file: drops connections, lies about lengths, answers 404/500,
  * stalls, trickles, or ignores Range. It logs every request (with its Range header) so tests can
  * prove what the downloader really asked for.
@@ -9,7 +10,7 @@
  * It only ever listens on 127.0.0.1 (random port); `close()` cuts every open connection.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { join } from 'node:path';
@@ -33,6 +34,8 @@ export interface Fault {
   bytesPerSecond?: number;
   /** Answer a Range request with 200 and the whole file, as some mirrors do. */
   ignoreRange?: boolean;
+  /** Send the file with its first byte changed (same size): what the published sha256 must catch. */
+  corrupt?: boolean;
 }
 
 export interface LoggedRequest {
@@ -66,6 +69,8 @@ export interface HubServerOptions {
   revision?: string;
   /** Answer LFS files with a 302 to /cdn/… (as the Hub does), carrying the x-linked-* headers. */
   lfsRedirect?: boolean;
+  /** Entries per page of the tree API (`Link: <…>; rel="next"` for the rest, as the Hub pages). Default: all. */
+  treePageSize?: number;
 }
 
 const isLfs = (file: string) => /\.onnx(_data.*)?$/.test(file);
@@ -103,14 +108,63 @@ export async function startHubServer(options: HubServerOptions): Promise<HubServ
     return { repo, file, path, viaCdn: cdn !== null };
   };
 
+  /**
+   * The Hub's tree API, `/api/models/<owner>/<repo>/tree/<revision>/<folder>`: the folder's entries
+   * (not recursive) as `{type, oid, size, path, lfs?: {oid: sha256, size, pointerSize}}`.
+   */
+  const tree = (url: string, finish: (status: number, headers?: Record<string, string | number>, body?: string) => void): boolean => {
+    const parsed = new URL(url, 'http://x');
+    const m = decodeURIComponent(parsed.pathname).match(/^\/api\/models\/([^/]+\/[^/]+)\/tree\/([^/]+)(?:\/(.*?))?\/?$/);
+    if (!m) return false;
+    const [, repo, rev, folder = ''] = m;
+    const dir =
+      options.repos[repo] && rev === revision && !folder.split('/').includes('..')
+        ? join(options.repos[repo], ...folder.split('/').filter(Boolean))
+        : undefined;
+    let names: string[];
+    try {
+      names = dir ? readdirSync(dir).sort() : [];
+      if (!dir) throw new Error('no repo');
+    } catch {
+      finish(
+        404,
+        { 'content-type': 'application/json', 'x-error-code': 'EntryNotFound' },
+        JSON.stringify({ error: `${folder} does not exist` }),
+      );
+      return true;
+    }
+    const all = names.map((name) => {
+      const path = folder ? `${folder.replace(/\/$/, '')}/${name}` : name;
+      if (!statSync(join(dir!, name)).isFile()) return { type: 'directory', oid: '0'.repeat(40), size: 0, path };
+      const { data, sha256, sha1 } = load(join(dir!, name));
+      return isLfs(name)
+        ? { type: 'file', oid: sha1, size: data.length, path, lfs: { oid: sha256, size: data.length, pointerSize: 134 } }
+        : { type: 'file', oid: sha1, size: data.length, path };
+    });
+    const size = options.treePageSize ?? (all.length || 1);
+    const page = Number(parsed.searchParams.get('page') ?? 0);
+    const headers: Record<string, string | number> = { 'content-type': 'application/json' };
+    if ((page + 1) * size < all.length) headers.link = `<${parsed.pathname}?page=${page + 1}>; rel="next"`;
+    finish(200, headers, JSON.stringify(all.slice(page * size, (page + 1) * size)));
+    return true;
+  };
+
   const handle = (req: IncomingMessage, res: ServerResponse) => {
-    const entry: LoggedRequest = { method: req.method ?? 'GET', url: req.url ?? '/', file: '', range: req.headers.range ?? null, status: 0, bytesSent: 0 };
+    const entry: LoggedRequest = {
+      method: req.method ?? 'GET',
+      url: req.url ?? '/',
+      file: '',
+      range: req.headers.range ?? null,
+      status: 0,
+      bytesSent: 0,
+    };
     requests.push(entry);
     const finish = (status: number, headers: Record<string, string | number> = {}, body?: string) => {
       entry.status = status;
       res.writeHead(status, headers);
       res.end(body);
     };
+    if (tree(entry.url, finish)) return;
     const found = locate(entry.url);
     const fileName = decodeURIComponent(new URL(entry.url, 'http://x').pathname).replace(/^.*?\/(resolve\/[^/]+|cdn\/[^/]+\/[^/]+)\//, '');
     entry.file = found?.file ?? fileName;
@@ -126,14 +180,20 @@ export async function startHubServer(options: HubServerOptions): Promise<HubServ
     const { data, sha256, sha1 } = load(found.path);
     const size = data.length;
     const announced = fault.announceBytes ?? size;
-    const linked: Record<string, string | number> = isLfs(found.file) && !found.viaCdn ? { 'x-linked-size': announced, 'x-linked-etag': `"${sha256}"` } : {};
+    const linked: Record<string, string | number> =
+      isLfs(found.file) && !found.viaCdn ? { 'x-linked-size': announced, 'x-linked-etag': `"${sha256}"` } : {};
     if (options.lfsRedirect && isLfs(found.file) && !found.viaCdn) {
       return finish(302, { ...linked, location: `/cdn/${found.repo}/${found.file}`, 'content-length': 0 });
     }
 
     let start = 0;
     let status = 200;
-    const headers: Record<string, string | number> = { ...linked, 'accept-ranges': 'bytes', etag: `"${isLfs(found.file) ? sha256 : sha1}"`, 'content-type': 'application/octet-stream' };
+    const headers: Record<string, string | number> = {
+      ...linked,
+      'accept-ranges': 'bytes',
+      etag: `"${isLfs(found.file) ? sha256 : sha1}"`,
+      'content-type': 'application/octet-stream',
+    };
     const range = entry.range?.match(/^bytes=(\d+)-(\d*)$/);
     if (range && !fault.ignoreRange) {
       start = Number(range[1]);
@@ -141,7 +201,8 @@ export async function startHubServer(options: HubServerOptions): Promise<HubServ
       status = 206;
       headers['content-range'] = `bytes ${start}-${size - 1}/${announced}`;
     }
-    const body = data.subarray(start);
+    const served = fault.corrupt ? Buffer.concat([Buffer.from([data[0] ^ 0xff]), data.subarray(1)]) : data;
+    const body = served.subarray(start);
     headers['content-length'] = announced - start;
     entry.status = status;
     res.writeHead(status, headers);

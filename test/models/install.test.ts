@@ -73,7 +73,11 @@ describe('pullModel from a loopback Hub', () => {
     const lastOfDecoder = downloading.filter((e) => e.file === Q8_DECODER).at(-1)!;
     expect(lastOfDecoder).toMatchObject({ bytes: repo.files[Q8_DECODER].bytes, totalBytes: repo.files[Q8_DECODER].bytes });
     // The Hub publishes a sha256 (x-linked-etag) for LFS files only: the JSON files were checked by size.
-    expect(events.at(-1)).toEqual({ phase: 'complete', dir, warnings: [expect.stringMatching(/^size checked only: no published sha256 for config\.json, .*tokenizer_config\.json/)] });
+    expect(events.at(-1)).toEqual({
+      phase: 'complete',
+      dir,
+      warnings: [expect.stringMatching(/^size checked only: no published sha256 for config\.json, .*tokenizer_config\.json/)],
+    });
     expect(events.at(-1)).toEqual({ phase: 'complete', dir, warnings: result.warnings });
 
     // Sizes came from HEAD probes before any download (for the disk check).
@@ -82,7 +86,9 @@ describe('pullModel from a loopback Hub', () => {
     const manifest = JSON.parse(readFileSync(join(dir, MANIFEST_NAME), 'utf8'));
     expect(manifest).toMatchObject({ format: 1, id: 'musicgen-small', repo: REAL_REPO, revision: 'main', variants: ['q8'] });
     expect(new Date(manifest.installedAt).getTime()).toBeGreaterThan(Date.now() - 60_000);
-    expect(manifest.files).toEqual([...q8Paths].sort().map((path) => ({ path, ...repo.files[path], verifiedBy: path.endsWith('.onnx') ? 'sha256' : 'size' })));
+    expect(manifest.files).toEqual(
+      [...q8Paths].sort().map((path) => ({ path, ...repo.files[path], verifiedBy: path.endsWith('.onnx') ? 'sha256' : 'size' })),
+    );
 
     expect(listInstalledModels(dataDir).map((m) => m.id)).toEqual(['musicgen-small']);
     expect(installedVariants(dir)).toEqual(['q8']);
@@ -99,7 +105,9 @@ describe('pullModel from a loopback Hub', () => {
     expectInstalledLikeSource(dir, [...q8Paths, 'onnx/text_encoder.onnx', 'onnx/decoder_model_merged.onnx']);
     const manifest = readManifest(dir)!;
     expect(manifest.variants).toEqual(['fp32', 'q8']);
-    expect(manifest.files.map((f) => f.path)).toEqual([...new Set([...q8Paths, 'onnx/text_encoder.onnx', 'onnx/decoder_model_merged.onnx'])].sort());
+    expect(manifest.files.map((f) => f.path)).toEqual(
+      [...new Set([...q8Paths, 'onnx/text_encoder.onnx', 'onnx/decoder_model_merged.onnx'])].sort(),
+    );
     expect(existsSync(`${dir}.partial`)).toBe(false);
     expect(phases(events)).toEqual(['checking', 'downloading', 'verifying', 'downloading', 'verifying', 'installing', 'complete']);
   });
@@ -133,7 +141,14 @@ describe('pullModel failures', () => {
     const catalog = testCatalog(repo, { known: true });
     hub.setFault(Q8_DECODER, { dropAfter: 0 });
     const { events, onProgress } = collect();
-    const error = await pullModel({ dataDir, id: 'test-small', catalog, baseUrl: hub.baseUrl, onProgress, retry: { ...fast, attempts: 2 } }).catch((e: Error) => e);
+    const error = await pullModel({
+      dataDir,
+      id: 'test-small',
+      catalog,
+      baseUrl: hub.baseUrl,
+      onProgress,
+      retry: { ...fast, attempts: 2 },
+    }).catch((e: Error) => e);
     expect(error).toMatchObject({ code: 'network' });
     expect(events.at(-1)).toEqual({ phase: 'error', message: (error as Error).message });
     expect(phases(events)).not.toContain('installing');
@@ -148,7 +163,10 @@ describe('pullModel failures', () => {
     const result = await pullModel({ dataDir, id: 'test-small', catalog, baseUrl: hub.baseUrl, retry: fast });
     // Files finished before the failure are verified from disk, not fetched again.
     expect(gets()).toEqual([Q8_DECODER, 'onnx/encodec_decode.onnx', 'onnx/encodec_encoder.onnx']);
-    expectInstalledLikeSource(result.dir, result.manifest.files.map((f) => f.path));
+    expectInstalledLikeSource(
+      result.dir,
+      result.manifest.files.map((f) => f.path),
+    );
     expect(existsSync(partial)).toBe(false);
   });
 
@@ -179,7 +197,12 @@ describe('pullModel failures', () => {
     hub.setFault(Q8_DECODER, undefined);
     hub.requests.length = 0;
     await pullModel({ dataDir, id: 'test-small', catalog, baseUrl: hub.baseUrl, retry: fast });
-    expect(hub.gets(Q8_DECODER).filter((r) => !r.url.startsWith('/cdn/')).map((r) => r.range)).toEqual(['bytes=1000000-']);
+    expect(
+      hub
+        .gets(Q8_DECODER)
+        .filter((r) => !r.url.startsWith('/cdn/'))
+        .map((r) => r.range),
+    ).toEqual(['bytes=1000000-']);
     expectInstalledLikeSource(modelDir(dataDir, 'test-small'), [Q8_DECODER]);
   });
 
@@ -226,16 +249,22 @@ describe('pullModel failures', () => {
   it('names the known ids and the available variants', async () => {
     const dataDir = freshDataDir();
     const { events, onProgress } = collect();
-    await expect(pullModel({ dataDir, id: 'musicgen-huge', baseUrl: hub.baseUrl, onProgress })).rejects.toThrow(/no model "musicgen-huge".*Known models: musicgen-small\./);
+    await expect(pullModel({ dataDir, id: 'musicgen-huge', baseUrl: hub.baseUrl, onProgress })).rejects.toThrow(
+      /no model "musicgen-huge".*Known models: musicgen-small, musicgen-medium, musicgen-large\./,
+    );
     expect(phases(events)).toEqual(['checking', 'error']);
-    await expect(pullModel({ dataDir, id: 'musicgen-small', variant: 'q4', baseUrl: hub.baseUrl })).rejects.toThrow(/no "q4" variant\. Available: fp32, fp16, q8\./);
+    await expect(pullModel({ dataDir, id: 'musicgen-small', variant: 'q4', baseUrl: hub.baseUrl })).rejects.toThrow(
+      /no "q4" variant\. Available: fp32, fp16, q8\./,
+    );
     expect(hub.requests).toEqual([]);
   });
 
   it('stops at the check when a required file is not on the Hub (404), before downloading anything', async () => {
     const dataDir = freshDataDir();
     hub.setFault('tokenizer.json', { status: 404 });
-    await expect(pullModel({ dataDir, id: 'musicgen-small', baseUrl: hub.baseUrl })).rejects.toThrow(/tokenizer\.json was not found on the Hub \(404\) — check the model id\/revision/);
+    await expect(pullModel({ dataDir, id: 'musicgen-small', baseUrl: hub.baseUrl })).rejects.toThrow(
+      /tokenizer\.json was not found on the Hub \(404\) — check the model id\/revision/,
+    );
     expect(gets()).toEqual([]);
     expect(existsSync(modelDir(dataDir, 'musicgen-small'))).toBe(false);
   });

@@ -61,7 +61,21 @@ export const CatalogEntrySchema = z.object({
   parameters: z.string().min(1),
   defaultVariant: variantName,
   files: z.array(CatalogFileSchema),
-  variants: z.partialRecord(variantName, z.array(CatalogFileSchema).min(1)),
+  /** Per variant, the ONNX files in the Hub export layout (`onnx/<session><suffix>.onnx`). Empty for a `hubFolders` repo. */
+  variants: z.partialRecord(variantName, z.array(CatalogFileSchema).min(1)).default({}),
+  /**
+   * A repo that keeps each variant in a folder of its own with un-suffixed names (gabotechs/music_gen:
+   * `medium/` holds config and tokenizer, `medium_fp16/` the ONNX files). Its real file list, sizes and
+   * sha256 are read from the Hub's tree API at pull time (`hub-folders.ts`); each variant installs into
+   * `<models>/<id>/<variant>/`, since two variants' external-data files may share a name.
+   */
+  hubFolders: z.object({ config: repoPath, variants: z.partialRecord(variantName, repoPath) }).optional(),
+  /** Approximate download size per variant, for display before the real list is known (shown as "about"). */
+  approxBytes: z.partialRecord(variantName, z.number().int().positive()).optional(),
+  /** The decoder's size, for the memory estimate before the model's config.json is on disk. */
+  architecture: z.object({ layers: z.number().int().positive(), hiddenSize: z.number().int().positive() }).optional(),
+  /** Quality tier: larger models sound better; the recommendation prefers the highest tier that fits. */
+  tier: z.number().int().min(1).max(9).optional(),
   variantNotes: z.partialRecord(variantName, z.string()).optional(),
 });
 
@@ -76,9 +90,23 @@ export const CatalogSchema = z
     catalog.models.forEach((entry, i) => {
       if (seen.has(entry.id)) ctx.addIssue({ code: 'custom', path: ['models', i, 'id'], message: `duplicate id "${entry.id}"` });
       seen.add(entry.id);
-      if (!entry.variants[entry.defaultVariant]) {
-        ctx.addIssue({ code: 'custom', path: ['models', i, 'defaultVariant'], message: `"${entry.defaultVariant}" is not one of its variants` });
+      const listed = Object.keys(entry.variants).length > 0;
+      if (listed === (entry.hubFolders !== undefined)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['models', i],
+          message: 'list either "variants" (files in the Hub export layout) or "hubFolders", not both or neither',
+        });
+        return;
       }
+      if (!variantsOf(entry).includes(entry.defaultVariant)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['models', i, 'defaultVariant'],
+          message: `"${entry.defaultVariant}" is not one of its variants`,
+        });
+      }
+      if (entry.hubFolders) return;
       for (const variant of variantsOf(entry)) {
         const problem = variantProblem(entry, variant);
         if (problem) ctx.addIssue({ code: 'custom', path: ['models', i, 'variants', variant], message: problem });
@@ -96,7 +124,8 @@ const SESSIONS: SessionName[] = ['textEncoder', 'decoder', 'codecDecoder', 'code
 
 /** The variants an entry offers, in the engine's order (full precision first). */
 export function variantsOf(entry: CatalogEntry): ModelVariant[] {
-  return MODEL_VARIANTS.filter((v) => entry.variants[v] !== undefined);
+  const offered = entry.hubFolders?.variants ?? entry.variants;
+  return MODEL_VARIANTS.filter((v) => offered[v] !== undefined);
 }
 
 /** External data beside an ONNX file (`x.onnx_data`, `x.onnx_data_1`, …) belongs to that file. */
@@ -105,7 +134,11 @@ function isExternalDataOf(path: string, onnxPath: string): boolean {
 }
 
 /** Where a session's file comes from for a variant: the variant itself, else fp32 (not for the decoder). */
-function sessionSource(entry: CatalogEntry, session: SessionName, variant: ModelVariant): { variant: ModelVariant; file: CatalogFile } | undefined {
+function sessionSource(
+  entry: CatalogEntry,
+  session: SessionName,
+  variant: ModelVariant,
+): { variant: ModelVariant; file: CatalogFile } | undefined {
   const candidates: ModelVariant[] = session === 'decoder' || variant === 'fp32' ? [variant] : [variant, 'fp32'];
   for (const v of candidates) {
     const file = entry.variants[v]?.find((f) => f.path === onnxFile(session, v));
@@ -132,6 +165,11 @@ function variantProblem(entry: CatalogEntry, variant: ModelVariant): string | un
  * (the variant's own, or the fp32 one where the variant has none) with its external data.
  */
 export function filesFor(entry: CatalogEntry, variant: ModelVariant): CatalogFile[] {
+  if (entry.hubFolders)
+    throw new ModelError(
+      'catalog-invalid',
+      `${entry.name}'s files are listed by the Hub at pull time (hub-folders.ts), not by the catalog.`,
+    );
   if (!entry.variants[variant]) throw unknownVariant(entry, variant);
   const files: CatalogFile[] = [...entry.files];
   for (const session of SESSIONS) {
@@ -145,6 +183,7 @@ export function filesFor(entry: CatalogEntry, variant: ModelVariant): CatalogFil
 
 /** The download size of a variant, or null while any of its files' sizes is unknown. */
 export function variantBytes(entry: CatalogEntry, variant: ModelVariant): number | null {
+  if (entry.hubFolders) return null;
   let total = 0;
   for (const file of filesFor(entry, variant)) {
     if (file.bytes === null) return null;
@@ -179,7 +218,9 @@ export function loadCatalog(path?: string): Catalog {
   try {
     data = JSON.parse(readFileSync(path, 'utf8'));
   } catch (error) {
-    throw new ModelError('catalog-invalid', `Could not read the model catalog ${path}: ${(error as Error).message}`, false, { cause: error });
+    throw new ModelError('catalog-invalid', `Could not read the model catalog ${path}: ${(error as Error).message}`, false, {
+      cause: error,
+    });
   }
   return parseCatalog(data, path);
 }
@@ -188,7 +229,10 @@ export function loadCatalog(path?: string): Catalog {
 export function findModel(id: string, catalog: Catalog = loadCatalog()): CatalogEntry {
   const entry = catalog.models.find((m) => m.id === id);
   if (!entry) {
-    throw new ModelError('unknown-model', `There is no model "${id}" in the catalog. Known models: ${catalog.models.map((m) => m.id).join(', ') || 'none'}.`);
+    throw new ModelError(
+      'unknown-model',
+      `There is no model "${id}" in the catalog. Known models: ${catalog.models.map((m) => m.id).join(', ') || 'none'}.`,
+    );
   }
   return entry;
 }

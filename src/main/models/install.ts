@@ -9,7 +9,7 @@
  * which the services forward to the UI and the CLI.
  */
 import { existsSync, readdirSync, statSync, statfsSync } from 'node:fs';
-import { mkdir, rename, rm } from 'node:fs/promises';
+import { mkdir, rename, rm, rmdir } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import type { ModelVariant } from '../engine/model-files';
 import { modelsDir } from '../paths';
@@ -19,11 +19,20 @@ import { ModelError, formatBytes, throwIfCancelled } from './errors';
 import { checkDerivedModelFiles } from './derived';
 import { hashFile } from './hash';
 import { byPath, mergeManifest, readManifest, writeManifest, type InstallManifest, type InstalledFile } from './manifest';
-import { checkTransport, DEFAULT_HUB_URL, hubFileUrl, probeSource } from './source';
+import { planHubFolderFiles, hubFoldersOf } from './hub-folders';
+import { checkTransport, DEFAULT_HUB_URL, hubFileUrl, listRepoFolder, probeSource } from './source';
 
 export type PullProgress =
   | { phase: 'checking' }
-  | { phase: 'downloading'; file: string; fileIndex: number; files: number; bytes: number; totalBytes: number | null; bytesPerSecond: number }
+  | {
+      phase: 'downloading';
+      file: string;
+      fileIndex: number;
+      files: number;
+      bytes: number;
+      totalBytes: number | null;
+      bytesPerSecond: number;
+    }
   | { phase: 'verifying'; file: string }
   | { phase: 'installing' }
   /** `warnings`: what the user should know about the install (files checked by size only). */
@@ -108,10 +117,17 @@ function alreadyThere(dest: string): number {
 }
 
 /** An installed file recorded by an earlier pull of the same repo and revision that still hashes right. */
-async function intactInstalled(dir: string, previous: InstallManifest | undefined, entry: CatalogEntry, file: CatalogFile, signal?: AbortSignal): Promise<InstalledFile | undefined> {
+async function intactInstalled(
+  dir: string,
+  previous: InstallManifest | undefined,
+  entry: CatalogEntry,
+  file: CatalogFile,
+  signal?: AbortSignal,
+): Promise<InstalledFile | undefined> {
   if (!previous || previous.repo !== entry.repo || previous.revision !== entry.revision) return undefined;
   const record = previous.files.find((f) => f.path === file.path);
-  if (!record || (file.bytes !== null && file.bytes !== record.bytes) || (file.sha256 !== null && file.sha256 !== record.sha256)) return undefined;
+  if (!record || (file.bytes !== null && file.bytes !== record.bytes) || (file.sha256 !== null && file.sha256 !== record.sha256))
+    return undefined;
   const path = join(dir, file.path);
   if (!existsSync(path) || statSync(path).size !== record.bytes) return undefined;
   return (await hashFile(path, { signal })).sha256 === record.sha256 ? record : undefined;
@@ -126,8 +142,18 @@ function pruneExcept(dir: string, keep: Set<string>): Promise<unknown> {
   return Promise.all(stale.map((p) => rm(p, { force: true })));
 }
 
-function checkDiskSpace(entry: CatalogEntry, variant: ModelVariant, root: string, partialDir: string, plan: Planned[], freeBytes: PullOptions['freeBytes']): void {
-  const need = plan.reduce((sum, p) => sum + (p.bytes === null ? 0 : Math.max(0, p.bytes - alreadyThere(join(partialDir, p.file.path)))), 0);
+function checkDiskSpace(
+  entry: CatalogEntry,
+  variant: ModelVariant,
+  root: string,
+  partialDir: string,
+  plan: Planned[],
+  freeBytes: PullOptions['freeBytes'],
+): void {
+  const need = plan.reduce(
+    (sum, p) => sum + (p.bytes === null ? 0 : Math.max(0, p.bytes - alreadyThere(join(partialDir, p.file.path)))),
+    0,
+  );
   const required = Math.ceil(need * (1 + DISK_MARGIN));
   const free = typeof freeBytes === 'function' ? freeBytes(root) : (freeBytes ?? defaultFreeBytes(root));
   if (required > free) {
@@ -143,25 +169,42 @@ async function pull(options: PullOptions, emit: (p: PullProgress) => void): Prom
   const { signal } = options;
   const entry = findModel(options.id, options.catalog ?? loadCatalog());
   const variant = (options.variant ?? entry.defaultVariant) as ModelVariant;
-  if (!entry.variants[variant]) throw unknownVariant(entry, variant);
+  if (!variantsOf(entry).includes(variant)) throw unknownVariant(entry, variant);
   const baseUrl = options.baseUrl ?? DEFAULT_HUB_URL;
   const transport = { allowInsecure: options.allowInsecure };
   // Refuse an http mirror before anything else happens (every request and redirect is checked too).
   if (/^https?:/i.test(baseUrl)) checkTransport(hubFileUrl(baseUrl, entry.repo, entry.revision, 'config.json'), transport);
   const root = modelsDir(options.dataDir);
   await mkdir(root, { recursive: true });
-  const finalDir = join(root, entry.id);
-  const partialDir = join(root, `${entry.id}.partial`);
+  // A hubFolders repo installs each variant into a folder of its own (see hub-folders.ts).
+  const finalDir = entry.hubFolders ? join(root, entry.id, variant) : join(root, entry.id);
+  const partialDir = entry.hubFolders ? join(root, `${entry.id}.partial`, variant) : join(root, `${entry.id}.partial`);
   const previous = readManifest(finalDir);
+
+  let wanted: (CatalogFile & { repoPath?: string })[];
+  if (entry.hubFolders) {
+    // The real file list, sizes and sha256 (lfs.oid) from the Hub's tree API; nothing is guessed.
+    const folders = hubFoldersOf(entry, variant);
+    const list = (folder: string) => listRepoFolder(baseUrl, entry.repo, entry.revision, folder, signal, transport);
+    wanted = planHubFolderFiles(entry, variant, await list(folders.config), await list(folders.variant));
+  } else {
+    wanted = filesFor(entry, variant);
+  }
 
   const reused: InstalledFile[] = [];
   const skipped: string[] = [];
   const plan: Planned[] = [];
-  for (const file of filesFor(entry, variant)) {
+  for (const file of wanted) {
     throwIfCancelled(signal);
     const kept = await intactInstalled(finalDir, previous, entry, file, signal);
     if (kept) reused.push(kept);
-    else plan.push({ file, url: hubFileUrl(baseUrl, entry.repo, entry.revision, file.path), bytes: file.bytes, sha256: file.sha256 });
+    else
+      plan.push({
+        file,
+        url: hubFileUrl(baseUrl, entry.repo, entry.revision, file.repoPath ?? file.path),
+        bytes: file.bytes,
+        sha256: file.sha256,
+      });
   }
   // Learn unknown sizes (HEAD) so the disk check covers the whole download, and 404s show up now.
   for (const p of [...plan]) {
@@ -215,7 +258,10 @@ async function pull(options: PullOptions, emit: (p: PullProgress) => void): Prom
     await mkdir(partialDir, { recursive: true });
     await pruneExcept(partialDir, new Set(downloaded.map((f) => f.path)));
     writeManifest(partialDir, manifest);
+    await mkdir(dirname(finalDir), { recursive: true });
     await rename(partialDir, finalDir);
+    // <id>.partial/ of a hubFolders model: gone once no other variant is half-downloaded in it.
+    if (entry.hubFolders) await rmdir(dirname(partialDir)).catch(() => {});
   } else {
     // Another variant is installed: add the new files beside it, then record them.
     for (const f of downloaded) {
@@ -224,13 +270,26 @@ async function pull(options: PullOptions, emit: (p: PullProgress) => void): Prom
     }
     writeManifest(finalDir, manifest);
     await rm(partialDir, { recursive: true, force: true });
+    if (entry.hubFolders) await rmdir(dirname(partialDir)).catch(() => {});
   }
   // What the engine derived from an earlier copy of a decoder is checked too; a bad derived file is
   // removed, so the next load rebuilds it (a pull that finds every file intact would keep it).
-  checkDerivedModelFiles(finalDir, manifest.files.map((f) => f.path));
+  checkDerivedModelFiles(
+    finalDir,
+    manifest.files.map((f) => f.path),
+  );
   const unhashed = downloaded.filter((f) => f.verifiedBy !== 'sha256').map((f) => f.path);
   const warnings = unhashed.length ? [sizeOnlyWarning(entry.name, unhashed)] : [];
-  return { id: entry.id, dir: finalDir, variant, manifest, downloaded: downloaded.map((f) => f.path), reused: reused.map((f) => f.path), skipped, warnings };
+  return {
+    id: entry.id,
+    dir: finalDir,
+    variant,
+    manifest,
+    downloaded: downloaded.map((f) => f.path),
+    reused: reused.map((f) => f.path),
+    skipped,
+    warnings,
+  };
 }
 
 /**

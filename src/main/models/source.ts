@@ -7,7 +7,7 @@
  * file with a 302 to its CDN, and only that first response carries `x-linked-size` and
  * `x-linked-etag` (the file's real size and sha256), which we must not lose.
  */
-import { createReadStream, statSync } from 'node:fs';
+import { createReadStream, readdirSync, statSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ModelError } from './errors';
@@ -25,7 +25,12 @@ export interface TransportOptions {
 /** 127.0.0.0/8, ::1 (also IPv4-mapped) and localhost: traffic that never leaves this machine. */
 export function isLoopbackHost(hostname: string): boolean {
   const host = hostname.toLowerCase();
-  return host === 'localhost' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host) || host === '[::1]' || /^\[::ffff:7f[0-9a-f]{2}:[0-9a-f]{1,4}\]$/.test(host);
+  return (
+    host === 'localhost' ||
+    /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host) ||
+    host === '[::1]' ||
+    /^\[::ffff:7f[0-9a-f]{2}:[0-9a-f]{1,4}\]$/.test(host)
+  );
 }
 
 /**
@@ -101,7 +106,10 @@ function contentRange(value: string | null): { start: number | null; total: numb
 
 function statusError(status: number, url: string): ModelError {
   if (status === 404) {
-    return new ModelError('not-found', `${url} was not found on the Hub (404) — check the model id/revision in the catalog, or the --hub URL.`);
+    return new ModelError(
+      'not-found',
+      `${url} was not found on the Hub (404) — check the model id/revision in the catalog, or the --hub URL.`,
+    );
   }
   if (status === 401 || status === 403) {
     return new ModelError('access-denied', `The Hub refused access to ${url} (${status}): the repo may be private or gated.`);
@@ -150,7 +158,12 @@ async function request(
     } catch (error) {
       if (signal?.aborted) throw error;
       const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-      throw new ModelError('network', `Could not reach ${new URL(current).host}: ${cause?.code ?? cause?.message ?? (error as Error).message}.`, true, { cause: error });
+      throw new ModelError(
+        'network',
+        `Could not reach ${new URL(current).host}: ${cause?.code ?? cause?.message ?? (error as Error).message}.`,
+        true,
+        { cause: error },
+      );
     }
     info.totalBytes ??= headerInt(response.headers.get('x-linked-size'));
     info.sha256 ??= linkedSha256(response.headers.get('x-linked-etag'));
@@ -159,7 +172,8 @@ async function request(
       await response.body?.cancel().catch(() => {});
       if (hop >= MAX_REDIRECTS) throw new ModelError('http', `Too many redirects for ${url}.`);
       const next = new URL(location, current);
-      if (next.protocol !== 'https:' && next.protocol !== 'http:') throw new ModelError('http', `Refusing a redirect to ${next.protocol} from ${url}.`);
+      if (next.protocol !== 'https:' && next.protocol !== 'http:')
+        throw new ModelError('http', `Refusing a redirect to ${next.protocol} from ${url}.`);
       checkTransport(next.href, transport, current);
       current = next.href;
       continue;
@@ -179,7 +193,13 @@ async function openHttp(url: string, offset: number, signal: AbortSignal | undef
     const range = contentRange(headers.get('content-range'));
     const length = headerInt(headers.get('content-length'));
     const start = range.start ?? offset;
-    return { ...info, totalBytes: info.totalBytes ?? range.total ?? (length === null ? null : start + length), kind: 'partial', start, body: bodyOf(response) };
+    return {
+      ...info,
+      totalBytes: info.totalBytes ?? range.total ?? (length === null ? null : start + length),
+      kind: 'partial',
+      start,
+      body: bodyOf(response),
+    };
   }
   if (status === 200) {
     return { ...info, totalBytes: info.totalBytes ?? headerInt(headers.get('content-length')), kind: 'full', body: bodyOf(response) };
@@ -196,7 +216,10 @@ function localSize(path: string): number {
   } catch {
     // reported below
   }
-  throw new ModelError('not-found', `${path} was not found in the offline model folder — check the folder holds <owner>/<repo>/ with the repo's files.`);
+  throw new ModelError(
+    'not-found',
+    `${path} was not found in the offline model folder — check the folder holds <owner>/<repo>/ with the repo's files.`,
+  );
 }
 
 function openLocal(url: string, offset: number, signal: AbortSignal | undefined): Opened {
@@ -230,4 +253,81 @@ export async function probeSource(url: string, signal?: AbortSignal, transport: 
   if (response.status === 404 || response.status === 401 || response.status === 403) throw statusError(response.status, url);
   if (response.status !== 200) return info;
   return { totalBytes: info.totalBytes ?? headerInt(response.headers.get('content-length')), sha256: info.sha256 };
+}
+
+/** One file of a repo folder as the Hub's tree API lists it. */
+export interface RepoFileInfo {
+  /** Path inside the repo. */
+  path: string;
+  bytes: number | null;
+  /** The LFS object's sha256 (`lfs.oid`); null for files kept in git (their oid is a sha1). */
+  sha256: string | null;
+}
+
+const TreeEntrySchema = {
+  parse(value: unknown): RepoFileInfo | undefined {
+    const e = value as { type?: unknown; path?: unknown; size?: unknown; lfs?: { oid?: unknown; size?: unknown } | null };
+    if (!e || e.type !== 'file' || typeof e.path !== 'string') return undefined;
+    const size = typeof e.lfs?.size === 'number' ? e.lfs.size : typeof e.size === 'number' ? e.size : null;
+    const oid = typeof e.lfs?.oid === 'string' ? e.lfs.oid.toLowerCase() : null;
+    return { path: e.path, bytes: size, sha256: oid && /^[0-9a-f]{64}$/.test(oid) ? oid : null };
+  },
+};
+
+/**
+ * The files directly in one folder of a repo: from the Hub's tree API
+ * (`GET <base>/api/models/<repo>/tree/<revision>/<folder>`, following its `Link: rel="next"` pages),
+ * or from the offline folder. A missing folder is a `not-found` ModelError naming it.
+ */
+export async function listRepoFolder(
+  baseUrl: string,
+  repo: string,
+  revision: string,
+  folder: string,
+  signal?: AbortSignal,
+  transport: TransportOptions = {},
+): Promise<RepoFileInfo[]> {
+  if (baseUrl.startsWith('file:') || isAbsolute(baseUrl)) {
+    const dir = fileURLToPath(hubFileUrl(baseUrl, repo, revision, folder));
+    let names: string[];
+    try {
+      names = readdirSync(dir);
+    } catch {
+      throw new ModelError('not-found', `${dir} was not found in the offline model folder — it should hold the repo's "${folder}" folder.`);
+    }
+    return names
+      .filter((name) => statSync(join(dir, name)).isFile())
+      .sort()
+      .map((name) => ({ path: `${folder}/${name}`, bytes: statSync(join(dir, name)).size, sha256: null }));
+  }
+  const base = baseUrl.replace(/\/+$/, '');
+  const encode = (p: string) => p.split('/').map(encodeURIComponent).join('/');
+  let url: string | undefined = `${base}/api/models/${encode(repo)}/tree/${encodeURIComponent(revision)}/${encode(folder)}`;
+  const files: RepoFileInfo[] = [];
+  for (let page = 0; url && page < 100; page++) {
+    const { response } = await request(url, 'GET', 0, signal, transport);
+    if (response.status !== 200) {
+      await response.body?.cancel().catch(() => {});
+      if (response.status === 404)
+        throw new ModelError(
+          'not-found',
+          `${repo} has no folder "${folder}" at ${revision} on the Hub (404): the catalog's folder names do not match the repo.`,
+        );
+      throw statusError(response.status, url);
+    }
+    let body: unknown;
+    try {
+      body = await response.json();
+    } catch (error) {
+      throw new ModelError('http', `The Hub's file list for ${repo}/${folder} is not JSON.`, true, { cause: error });
+    }
+    if (!Array.isArray(body)) throw new ModelError('http', `The Hub's file list for ${repo}/${folder} is not a list.`);
+    for (const item of body) {
+      const file = TreeEntrySchema.parse(item);
+      if (file) files.push(file);
+    }
+    const next = response.headers.get('link')?.match(/<([^>]+)>\s*;\s*rel="?next"?/);
+    url = next ? new URL(next[1], url).href : undefined;
+  }
+  return files;
 }
