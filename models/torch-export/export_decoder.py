@@ -23,18 +23,17 @@ import base64
 import gc
 import hashlib
 import json
-import os
 import re
 import sys
 import types
 import warnings
 from pathlib import Path
 
-import numpy as np
 import onnx
 import torch
 from onnx import numpy_helper
 
+sys.dont_write_bytecode = True  # no __pycache__ beside the script in the repository
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from musicgen_torch import DecoderDims, MusicgenDecoderPart, flat_cache_names, randomize  # noqa: E402
 
