@@ -4,12 +4,13 @@
  * and the audio; Host and Origin are checked so another web page cannot reach it through the
  * browser (DNS rebinding, cross-site WebSocket).
  */
-import { randomBytes } from 'node:crypto';
-import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createReadStream, existsSync, readFileSync, statSync, type Stats } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { pipeline, type Duplex } from 'node:stream';
 import { extname, join, normalize, sep } from 'node:path';
-import { WebSocketServer, type WebSocket } from 'ws';
-import { ApiError, type MethodName } from '../../shared/contract';
+import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import { ApiError, methods, type MethodName } from '../../shared/contract';
 import { isWireRequest, type WireReply } from '../../shared/wire';
 import type { Services } from '../services';
 import { rangeResponse } from './range';
@@ -20,6 +21,8 @@ export interface BrowserHostOptions {
   /** The built renderer (out/renderer); without it only the API and audio are served. */
   rendererDir?: string;
   token?: string;
+  /** Where errors of the server itself go (not those of a misbehaving client). Default: stderr. */
+  log?: (line: string) => void;
 }
 
 export interface BrowserHost {
@@ -45,9 +48,42 @@ function send(res: ServerResponse, status: number, body: string, type = 'text/pl
   res.end(body);
 }
 
+const digest = (value: string) => createHash('sha256').update(value, 'utf8').digest();
+
+/** Compares a presented token with ours in constant time (equal-length digests, whatever was sent). */
+export function tokenMatcher(token: string): (candidate: string | null | undefined) => boolean {
+  const expected = digest(token);
+  return (candidate) => {
+    const matches = timingSafeEqual(digest(typeof candidate === 'string' ? candidate : ''), expected);
+    return matches && typeof candidate === 'string';
+  };
+}
+
+/** A wire error reply; id -1 when the request's id could not be read. */
+function errorReply(id: number, code: string, message: string): string {
+  return JSON.stringify({ id, ok: false, error: { code, message } });
+}
+
+/**
+ * Sends text to one client if it is still open. A failed send (the client went away, the socket
+ * broke) ends that client alone; it never throws into the caller.
+ */
+function sendText(ws: WebSocket, text: string): void {
+  if (ws.readyState !== ws.OPEN) return;
+  try {
+    ws.send(text, (error) => {
+      if (error) ws.terminate();
+    });
+  } catch {
+    ws.terminate();
+  }
+}
+
 export async function startBrowserHost(options: BrowserHostOptions): Promise<BrowserHost> {
   const { services } = options;
   const token = options.token ?? randomBytes(24).toString('base64url');
+  const log = options.log ?? ((line: string) => void process.stderr.write(`${line}\n`));
+  const tokenOk = tokenMatcher(token);
   let port = 0;
   const allowedHosts = () => new Set([`127.0.0.1:${port}`, `localhost:${port}`]);
   const sameOrigin = (origin: string | undefined) => !origin || [...allowedHosts()].some((h) => origin === `http://${h}`);
@@ -60,12 +96,29 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
     } catch {
       return send(res, 404, 'No such take.');
     }
-    if (!existsSync(path)) return send(res, 404, 'The take\'s audio file is missing.');
-    const size = statSync(path).size;
-    const r = rangeResponse(req.headers.range, size);
-    res.writeHead(r.status, r.headers);
-    if (r.status === 416 || req.method === 'HEAD') return void res.end();
-    createReadStream(path, { start: r.start, end: r.end }).pipe(res);
+    let stats: Stats;
+    try {
+      stats = statSync(path);
+    } catch {
+      return send(res, 404, 'The take\'s audio file is missing.');
+    }
+    if (!stats.isFile()) return send(res, 404, 'The take\'s audio file is missing.');
+    const r = rangeResponse(req.headers.range, stats.size);
+    if (r.status === 416 || req.method === 'HEAD') {
+      res.writeHead(r.status, r.headers);
+      return void res.end();
+    }
+    // Headers go out once the file is open, so a file that cannot be opened is still a 404; a read
+    // error later (or the player hanging up) ends this response alone.
+    const stream = createReadStream(path, { start: r.start, end: r.end });
+    stream.once('error', () => {
+      if (!res.headersSent) send(res, 404, 'The take\'s audio file could not be read.');
+      else res.destroy();
+    });
+    stream.once('open', () => {
+      res.writeHead(r.status, r.headers);
+      pipeline(stream, res, () => {});
+    });
   }
 
   function serveStatic(res: ServerResponse, urlPath: string): void {
@@ -96,55 +149,96 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'Method not allowed.');
     const audio = /^\/audio\/([\w-]{1,100})$/.exec(url.pathname);
     if (audio) {
-      if (url.searchParams.get('token') !== token) return send(res, 403, 'Missing or wrong token.');
+      if (!tokenOk(url.searchParams.get('token'))) return send(res, 403, 'Missing or wrong token.');
       return serveAudio(req, res, audio[1]);
     }
     serveStatic(res, url.pathname);
   }
 
+  // Node answers a request it cannot parse with 400 by itself only when nobody listens here; a
+  // socket that broke (reset, half a request) is just dropped.
+  server.on('clientError', (error: Error, socket: Duplex) => {
+    if ((error as NodeJS.ErrnoException).code !== 'ECONNRESET' && socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+    else socket.destroy();
+  });
+
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
-  server.on('upgrade', (req, socket, head) => {
-    const url = new URL(req.url ?? '/', `http://${req.headers.host}`);
-    const ok = url.pathname === '/ws' && url.searchParams.get('token') === token && allowedHosts().has(req.headers.host ?? '') && sameOrigin(req.headers.origin);
-    if (!ok) {
-      socket.write('HTTP/1.1 403 Forbidden\r\n\r\n');
-      socket.destroy();
-      return;
+  wss.on('error', (error) => log(`Continuo: WebSocket server error: ${error.message}`));
+
+  function refuse(socket: Duplex, status: string): void {
+    if (socket.writable) socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+    socket.destroy();
+  }
+
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    // Node takes its own error handler off an upgraded socket: until ws adopts it, errors are ours.
+    socket.on('error', () => socket.destroy());
+    try {
+      if (!allowedHosts().has(req.headers.host ?? '') || !sameOrigin(req.headers.origin)) return refuse(socket, '403 Forbidden');
+      const url = new URL(req.url ?? '/', `http://127.0.0.1:${port}`);
+      if (url.pathname !== '/ws' || !tokenOk(url.searchParams.get('token'))) return refuse(socket, '403 Forbidden');
+      wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
+    } catch {
+      refuse(socket, '400 Bad Request');
     }
-    wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
   });
 
   wss.on('connection', (ws: WebSocket) => {
+    // A protocol error (frame over maxPayload, invalid UTF-8, unmasked frame, bad opcode) arrives
+    // here; ws has already started closing that socket with the right code. Without a listener it
+    // would be an uncaught exception that takes the whole server down.
+    ws.on('error', () => {
+      if (ws.readyState !== ws.CLOSED) setTimeout(() => ws.terminate(), 1000).unref();
+    });
     const off = services.events.onAny((event, payload) => {
-      if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ event, payload }));
+      let text: string;
+      try {
+        text = JSON.stringify({ event, payload });
+      } catch {
+        return;
+      }
+      sendText(ws, text);
     });
     ws.on('close', off);
-    ws.on('message', async (data) => {
-      let message: unknown;
-      try {
-        message = JSON.parse(data.toString());
-      } catch {
-        return ws.send(JSON.stringify({ id: -1, ok: false, error: { code: 'invalid-params', message: 'The message is not JSON.' } }));
-      }
-      if (!isWireRequest(message)) {
-        return ws.send(JSON.stringify({ id: -1, ok: false, error: { code: 'invalid-params', message: 'Expected {id, method, params}.' } }));
-      }
-      let reply: WireReply;
-      try {
-        reply = { id: message.id, ok: true, result: await services.call(message.method as MethodName, message.params) };
-      } catch (error) {
-        const api = error instanceof ApiError ? error : new ApiError('internal', String(error));
-        reply = { id: message.id, ok: false, error: { code: api.code, message: api.message } };
-      }
-      if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(reply));
+    ws.on('message', (data, isBinary) => {
+      handleMessage(ws, data, isBinary).catch(() => ws.terminate());
     });
   });
+
+  /** One request from one client. Never throws: every failure becomes a reply, or ends that client. */
+  async function handleMessage(ws: WebSocket, data: RawData, isBinary: boolean): Promise<void> {
+    if (isBinary) return sendText(ws, errorReply(-1, 'invalid-params', 'Expected a text message.'));
+    let message: unknown;
+    try {
+      message = JSON.parse(data.toString());
+    } catch {
+      return sendText(ws, errorReply(-1, 'invalid-params', 'The message is not JSON.'));
+    }
+    if (!isWireRequest(message)) return sendText(ws, errorReply(-1, 'invalid-params', 'Expected {id, method, params}.'));
+    const { id, method } = message;
+    let reply: WireReply;
+    try {
+      if (!Object.hasOwn(methods, method)) throw new ApiError('unknown-method', `Unknown method "${method.slice(0, 100)}".`);
+      reply = { id, ok: true, result: await services.call(method as MethodName, message.params) };
+    } catch (error) {
+      const api = error instanceof ApiError ? error : new ApiError('internal', String(error));
+      reply = { id, ok: false, error: { code: api.code, message: api.message } };
+    }
+    let text: string;
+    try {
+      text = JSON.stringify(reply);
+    } catch (error) {
+      text = errorReply(id, 'internal', `The answer to ${method} could not be sent: ${(error as Error).message}.`);
+    }
+    sendText(ws, text);
+  }
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
   });
   port = (server.address() as { port: number }).port;
+  server.on('error', (error) => log(`Continuo: server error: ${error.message}`));
   return {
     url: `http://127.0.0.1:${port}/#token=${token}`,
     port,
