@@ -209,11 +209,37 @@ export const ModelInfoSchema = z.object({
   description: z.string(),
   repo: z.string().nullable(),
   licence: z.object({ id: z.string(), name: z.string(), url: z.string(), summary: z.string() }).nullable(),
-  variants: z.array(z.object({ variant: z.string(), bytes: z.number().nullable() })),
+  variants: z.array(
+    z.object({
+      variant: z.string(),
+      /** Download size (installed: what is on disk), or null when unknown. */
+      bytes: z.number().nullable(),
+      /** `bytes` is the catalog's rough figure; the real list is read from the Hub at pull time. */
+      approximate: z.boolean().optional(),
+      /** Estimated memory to generate 30 s (weights + KV cache + runtime; see models/fit.ts). */
+      memoryBytes: z.number().nullable().optional(),
+      /** Measured on this computer: seconds of compute per second of audio (null: not calibrated). */
+      secondsPerSecond: z.number().nullable().optional(),
+    }),
+  ),
   installedVariants: z.array(z.string()),
   isTestModel: z.boolean(),
   active: z.boolean(),
   download: DownloadProgressSchema.nullable(),
+  /** A calibration run (models/calibrate) is measuring it now. */
+  calibrating: z.boolean().optional(),
+  /** Set on the one model recommended for this computer, with the variant and why. */
+  recommended: z.object({ variant: z.string(), reason: z.string() }).nullable().optional(),
+});
+
+export const CalibrationResultSchema = z.object({
+  id,
+  variant: z.string(),
+  /** Seconds of compute per second of audio. */
+  secondsPerSecond: z.number(),
+  audioSeconds: z.number(),
+  computeSeconds: z.number(),
+  device: z.string(),
 });
 
 export const SettingsSchema = z.object({
@@ -230,7 +256,16 @@ export const AppInfoSchema = z.object({
   dataDir: z.string(),
   platform: z.string(),
   engine: z
-    .object({ modelId: z.string(), variant: z.string(), device: z.string(), deviceReason: z.string(), isTestModel: z.boolean(), sampleRate: z.number(), channels: z.number(), windowSeconds: z.number() })
+    .object({
+      modelId: z.string(),
+      variant: z.string(),
+      device: z.string(),
+      deviceReason: z.string(),
+      isTestModel: z.boolean(),
+      sampleRate: z.number(),
+      channels: z.number(),
+      windowSeconds: z.number(),
+    })
     .nullable(),
 });
 
@@ -264,24 +299,45 @@ export const methods = {
   'projects/rename': method(z.object({ id, name }), ProjectSchema),
   'projects/delete': method(byId, ok),
   'tracks/add': method(z.object({ projectId: id, name: name.optional() }), ProjectSchema),
-  'tracks/update': method(z.object({ id, name: name.optional(), gainDb: z.number().min(-60).max(24).optional(), muted: z.boolean().optional() }), ProjectSchema),
+  'tracks/update': method(
+    z.object({ id, name: name.optional(), gainDb: z.number().min(-60).max(24).optional(), muted: z.boolean().optional() }),
+    ProjectSchema,
+  ),
   'tracks/remove': method(byId, ProjectSchema),
   'clips/add': method(
-    z.object({ trackId: id, takeId: id, startSeconds: seconds.default(0), offsetSeconds: seconds.default(0), durationSeconds: z.number().positive().max(36_000).optional() }),
+    z.object({
+      trackId: id,
+      takeId: id,
+      startSeconds: seconds.default(0),
+      offsetSeconds: seconds.default(0),
+      durationSeconds: z.number().positive().max(36_000).optional(),
+    }),
     ProjectSchema,
   ),
   'clips/update': method(ClipSchema.omit({ trackId: true, takeId: true }).partial().extend({ id }), ProjectSchema),
   'clips/remove': method(byId, ProjectSchema),
   'export/stems': method(
     z.object({ projectId: id, format: z.enum(EXPORT_FORMATS).optional(), sampleRate: exportRate.optional() }),
-    z.object({ folder: z.string(), stems: z.array(z.object({ trackId: z.string(), file: z.string() })), mix: z.string(), seconds: z.number() }),
+    z.object({
+      folder: z.string(),
+      stems: z.array(z.object({ trackId: z.string(), file: z.string() })),
+      mix: z.string(),
+      seconds: z.number(),
+    }),
   ),
   'export/take': method(
     z.object({ id, format: z.enum(EXPORT_FORMATS).optional(), sampleRate: exportRate.optional() }),
     z.object({ file: z.string() }),
   ),
   'models/list': method(empty, z.array(ModelInfoSchema)),
-  'models/pull': method(z.object({ id, variant: z.enum(VARIANTS).optional(), acceptLicence: z.literal(true, { message: 'the model licence must be accepted' }) }), ModelInfoSchema),
+  'models/pull': method(
+    z.object({
+      id,
+      variant: z.enum(VARIANTS).optional(),
+      acceptLicence: z.literal(true, { message: 'the model licence must be accepted' }),
+    }),
+    ModelInfoSchema,
+  ),
   'models/cancel': method(byId, ModelInfoSchema),
   'models/verify': method(
     byId,
@@ -297,6 +353,8 @@ export const methods = {
     }),
   ),
   'models/remove': method(byId, ok),
+  /** A short generation (2.5 s of audio) with an installed model to measure its speed here; recorded beside the model. */
+  'models/calibrate': method(z.object({ id, variant: z.enum(VARIANTS).optional() }), CalibrationResultSchema),
   'models/use': method(z.object({ id, variant: z.enum(VARIANTS).optional() }), SettingsSchema),
   'settings/get': method(empty, SettingsSchema),
   'settings/update': method(SettingsSchema.partial(), SettingsSchema),
@@ -335,7 +393,17 @@ export type DownloadProgress = z.output<typeof DownloadProgressSchema>;
 export type Settings = z.output<typeof SettingsSchema>;
 export type AppInfo = z.output<typeof AppInfoSchema>;
 
-export const ERROR_CODES = ['invalid-params', 'unknown-method', 'not-found', 'model-unavailable', 'engine', 'cancelled', 'io', 'conflict', 'internal'] as const;
+export const ERROR_CODES = [
+  'invalid-params',
+  'unknown-method',
+  'not-found',
+  'model-unavailable',
+  'engine',
+  'cancelled',
+  'io',
+  'conflict',
+  'internal',
+] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
 /** The one error shape that crosses a transport: a code for the UI and a sentence for the musician. */

@@ -3,52 +3,19 @@
  * un-suffixed ONNX files (with .onnx_data), no encodec_encoder.onnx, no medium_i8/ here. Tiny
  * stand-ins are served by the loopback Hub with the tree API (sizes, lfs sha256).
  */
-import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { findModel, loadCatalog, variantsOf } from '../../src/main/models/catalog';
 import { pullModel } from '../../src/main/models/install';
 import { readManifest } from '../../src/main/models/manifest';
 import { listRepoFolder } from '../../src/main/models/source';
-import { generateTestModel } from '../../models/generator';
+
+const fast = { retryDelayMs: 5, stallTimeoutMs: 2000 };
 import { startHubServer, type HubServer } from '../helpers/hub-server';
 import { tempDir } from '../helpers/models';
 import { sha256Of } from './fixture';
-
-export const GABO = 'gabotechs/music_gen';
-const fast = { retryDelayMs: 5, stallTimeoutMs: 2000 };
-
-/** A stand-in of gabotechs/music_gen's medium folders built from the tiny test model. */
-export function makeGaboRepo(dir: string): void {
-  const tiny = join(dir, '..', 'tiny-src');
-  generateTestModel(tiny, { preset: 'tiny' });
-  mkdirSync(join(dir, 'medium'), { recursive: true });
-  for (const f of ['config.json', 'generation_config.json', 'tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json'])
-    copyFileSync(join(tiny, f), join(dir, 'medium', f));
-  writeFileSync(join(dir, 'medium', 'spiece.model'), randomBytes(1000));
-  writeFileSync(join(dir, 'medium', 'preprocessor_config.json'), '{}\n');
-  const fp32 = join(dir, 'medium_fp32');
-  mkdirSync(fp32);
-  copyFileSync(join(tiny, 'onnx/text_encoder.onnx'), join(fp32, 'text_encoder.onnx'));
-  copyFileSync(join(tiny, 'onnx/decoder_model_merged.onnx'), join(fp32, 'decoder_model_merged.onnx'));
-  writeFileSync(join(fp32, 'decoder_model_merged.onnx_data'), randomBytes(200_000));
-  writeFileSync(join(fp32, 'decoder_model.onnx'), randomBytes(5000));
-  writeFileSync(join(fp32, 'decoder_model.onnx_data'), randomBytes(90_000));
-  writeFileSync(join(fp32, 'decoder_with_past_model.onnx'), randomBytes(5000));
-  writeFileSync(join(fp32, 'decoder_with_past_model.onnx_data'), randomBytes(80_000));
-  copyFileSync(join(tiny, 'onnx/encodec_decode.onnx'), join(fp32, 'encodec_decode.onnx'));
-  writeFileSync(join(fp32, 'build_delay_pattern_mask.onnx'), randomBytes(3000));
-  const fp16 = join(dir, 'medium_fp16');
-  mkdirSync(fp16);
-  writeFileSync(join(fp16, 'text_encoder.onnx'), randomBytes(4000));
-  writeFileSync(join(fp16, 'decoder_model.onnx'), randomBytes(6000));
-  writeFileSync(join(fp16, 'decoder_model.onnx_data'), randomBytes(70_000));
-  writeFileSync(join(fp16, 'decoder_with_past_model.onnx'), randomBytes(6000));
-  writeFileSync(join(fp16, 'decoder_with_past_model.onnx_data'), randomBytes(60_000));
-  writeFileSync(join(fp16, 'encodec_decode.onnx'), randomBytes(3000));
-  writeFileSync(join(fp16, 'build_delay_pattern_mask.onnx'), randomBytes(3000));
-}
+import { GABO, makeGaboRepo } from './gabo-fixture';
 
 const work = tempDir('continuo-hubfolders-');
 const repoDir = join(work, 'gabo');

@@ -11,6 +11,7 @@ import { hashFile } from './hash';
 import { checkDerivedModelFiles, describeDerived, type DerivedFileCheck } from './derived';
 import { pullCommand } from '../../shared/cli-command';
 import { MANIFEST_NAME, readManifest, unhashedFiles } from './manifest';
+import { MODEL_VARIANTS } from '../engine/model-files';
 
 export interface VerifyProblem {
   file: string;
@@ -46,38 +47,57 @@ export interface VerifyOptions {
 }
 
 export async function verifyModel(dataDir: string, id: string, options: VerifyOptions = {}): Promise<VerifyResult> {
-  const dir = join(modelsDir(dataDir), id);
-  if (/[\\/]/.test(id) || id === '..' || !existsSync(dir)) throw new ModelError('not-installed', `The model "${id}" is not installed.`);
-  const manifest = readManifest(dir);
-  if (!manifest) {
+  const root = join(modelsDir(dataDir), id);
+  if (/[\\/]/.test(id) || id === '..' || !existsSync(root)) throw new ModelError('not-installed', `The model "${id}" is not installed.`);
+  // A model installed one folder per variant (<id>/<variant>/) is checked folder by folder.
+  const folders = readManifest(root)
+    ? [{ dir: root, prefix: '' }]
+    : MODEL_VARIANTS.filter((v) => readManifest(join(root, v))).map((v) => ({ dir: join(root, v), prefix: `${v}/` }));
+  if (folders.length === 0) {
     throw new ModelError(
       'install-record-missing',
       `${id} has no readable ${MANIFEST_NAME}, so there is nothing to check it against (it was not installed by "models pull"). Reinstall it with: ${pullCommand(id)}`,
     );
   }
   const problems: VerifyProblem[] = [];
-  for (const [fileIndex, file] of manifest.files.entries()) {
-    const path = join(dir, file.path);
-    const report = (bytes: number) => options.onProgress?.({ file: file.path, fileIndex, files: manifest.files.length, bytes, totalBytes: file.bytes });
-    if (!existsSync(path)) {
-      problems.push({ file: file.path, problem: 'missing' });
-      continue;
+  const derived: DerivedFileCheck[] = [];
+  const unhashed: string[] = [];
+  const variants: string[] = [];
+  let count = 0;
+  for (const { dir, prefix } of folders) {
+    const manifest = readManifest(dir)!;
+    variants.push(...manifest.variants);
+    count += manifest.files.length;
+    for (const [fileIndex, file] of manifest.files.entries()) {
+      const path = join(dir, file.path);
+      const name = `${prefix}${file.path}`;
+      const report = (bytes: number) =>
+        options.onProgress?.({ file: name, fileIndex, files: manifest.files.length, bytes, totalBytes: file.bytes });
+      if (!existsSync(path)) {
+        problems.push({ file: name, problem: 'missing' });
+        continue;
+      }
+      if (statSync(path).size !== file.bytes) {
+        problems.push({ file: name, problem: 'size' });
+        continue;
+      }
+      report(0);
+      const { sha256 } = await hashFile(path, { signal: options.signal, onBytes: report });
+      if (sha256 !== file.sha256) problems.push({ file: name, problem: 'sha256' });
     }
-    if (statSync(path).size !== file.bytes) {
-      problems.push({ file: file.path, problem: 'size' });
-      continue;
-    }
-    report(0);
-    const { sha256 } = await hashFile(path, { signal: options.signal, onBytes: report });
-    if (sha256 !== file.sha256) problems.push({ file: file.path, problem: 'sha256' });
+    derived.push(
+      ...checkDerivedModelFiles(
+        dir,
+        manifest.files.map((f) => f.path),
+      ).map((d) => ({ ...d, file: `${prefix}${d.file}` })),
+    );
+    unhashed.push(...unhashedFiles(manifest).map((f) => `${prefix}${f.path}`));
   }
-  const pulls = manifest.variants.map((v) => `"${pullCommand(id, v)}"`).join(' and ');
-  const derived = checkDerivedModelFiles(dir, manifest.files.map((f) => f.path));
+  const pulls = variants.map((v) => `"${pullCommand(id, v)}"`).join(' and ');
   const message =
     problems.length === 0
-      ? `${id}: all ${manifest.files.length} files are intact.${describeDerived(derived)}`
+      ? `${id}: all ${count} files are intact.${describeDerived(derived)}`
       : `${id} is damaged (${problems.map((p) => `${p.file}: ${p.problem === 'missing' ? 'missing' : p.problem === 'size' ? 'wrong size' : 'contents changed'}`).join(', ')}). Run ${pulls || `"${pullCommand(id)}"`} again to repair it.`;
-  const unhashed = unhashedFiles(manifest).map((f) => f.path);
   const warnings = unhashed.length
     ? [
         `size checked only: no published sha256 for ${unhashed.join(', ')}, so when downloaded they were checked against their size alone; this check compares them with the sha256 recorded at install.`,

@@ -7,6 +7,8 @@ import type { z } from 'zod';
 import type { ContinueParamsSchema, GenerateParamsSchema, Progress, Take, TakeSettings } from '../../shared/contract';
 import { ApiError } from '../../shared/contract';
 import { framesToSeconds, secondsToFrames } from '../../shared/units';
+import { join } from 'node:path';
+import { onnxFile, type ModelVariant } from '../engine/model-files';
 import { resample, toChannels, trim } from '../audio';
 import { throwIfAborted, type Codes, type LongFormProgress } from '../engine';
 import type { Library } from '../library';
@@ -27,10 +29,21 @@ export function toProgress(p: LongFormProgress): Progress {
 }
 
 function settingsOf(params: GenerateParams | ContinueParams, result: HostResult): TakeSettings {
-  return { seconds: params.seconds, maxNewTokens: result.maxNewTokens, guidanceScale: result.guidanceScale, sampling: result.sampling, variations: params.variations };
+  return {
+    seconds: params.seconds,
+    maxNewTokens: result.maxNewTokens,
+    guidanceScale: result.guidanceScale,
+    sampling: result.sampling,
+    variations: params.variations,
+  };
 }
 
-export async function runGenerate(deps: GenerationDeps, params: GenerateParams, signal: AbortSignal, report: (p: Progress) => void): Promise<string[]> {
+export async function runGenerate(
+  deps: GenerationDeps,
+  params: GenerateParams,
+  signal: AbortSignal,
+  report: (p: Progress) => void,
+): Promise<string[]> {
   const info = await deps.ensureEngine(params.modelId);
   throwIfAborted(signal);
   const result = await deps.host.generate(
@@ -80,13 +93,18 @@ async function contextCodes(deps: GenerationDeps, parent: Take, info: EngineInfo
   if (!usable) {
     throw new ApiError(
       'model-unavailable',
-      `Cannot continue "${parent.title ?? parent.prompt}" with ${info.modelId}: it was made with ${parent.modelId}, and this model has no audio encoder to read its audio. Switch to ${parent.modelId} to continue it.`,
+      `Cannot continue "${parent.title ?? parent.prompt}" with ${info.modelId}: ${parent.kind === 'import' || parent.kind === 'edit' ? `its audio (${parent.kind === 'import' ? 'imported' : 'edited'}) must be encoded` : `it was made with ${parent.modelId}`}, and this model has no audio encoder to read its audio: ${join(info.dir, onnxFile('codecEncoder', info.variant as ModelVariant))} is missing (its repo does not publish encodec_encoder.onnx). ${parent.kind === 'import' || parent.kind === 'edit' ? 'Continue it with a model that has the encoder (musicgen-small)' : `Switch to ${parent.modelId} to continue it`}; takes this model made continue from their stored codes.`,
     );
   }
   return usable.map((row) => row.slice(secondsToFrames(from, info), secondsToFrames(to, info)));
 }
 
-export async function runContinue(deps: GenerationDeps, params: ContinueParams, signal: AbortSignal, report: (p: Progress) => void): Promise<string[]> {
+export async function runContinue(
+  deps: GenerationDeps,
+  params: ContinueParams,
+  signal: AbortSignal,
+  report: (p: Progress) => void,
+): Promise<string[]> {
   const parent = deps.library.getTake(params.takeId);
   const info = await deps.ensureEngine(params.modelId);
   const duration = parent.durationSeconds;
@@ -117,7 +135,8 @@ export async function runContinue(deps: GenerationDeps, params: ContinueParams, 
   for (const take of result.takes) {
     // The region as the user chose it when the whole context was used (end − frames would store
     // 0.6000000000000001 for 0.6, or a frame-rounded time); else where the kept context starts, in ms.
-    const usedStart = take.contextFrames === context[0].length ? start : Math.round((end - framesToSeconds(take.contextFrames, info)) * 1000) / 1000;
+    const usedStart =
+      take.contextFrames === context[0].length ? start : Math.round((end - framesToSeconds(take.contextFrames, info)) * 1000) / 1000;
     let codes = take.codes;
     let audio = take.audio;
     let contextFrames = take.contextFrames;

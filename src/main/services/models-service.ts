@@ -3,13 +3,16 @@
  * downloads running in the background with their progress published as `model.updated`.
  */
 import { existsSync, rmSync } from 'node:fs';
+import { totalmem } from 'node:os';
 import { join } from 'node:path';
 import { ApiError, type DownloadProgress, type ModelInfo } from '../../shared/contract';
-import { installedVariants, type ModelVariant } from '../engine';
+import type { ModelVariant } from '../engine';
 import { loadCatalog, variantBytes, variantsOf, type Catalog, type CatalogEntry } from '../models/catalog';
 import { ModelError } from '../models/errors';
 import { pullModel, removeModel } from '../models/install';
-import { listInstalledModels, TEST_MODEL_ID, type InstalledModel } from '../models/installed';
+import { listInstalledModels, modelDirFor, modelVariants, TEST_MODEL_ID, type InstalledModel } from '../models/installed';
+import { estimateMemoryBytes, readCalibrations, recommendModel, type Candidate } from '../models/fit';
+import { readManifest } from '../models/manifest';
 import type { DerivedFileCheck } from '../models/derived';
 import { verifyModel } from '../models/verify';
 import { modelsDir } from '../paths';
@@ -23,6 +26,10 @@ export interface ModelServiceOptions {
   events: EventBus;
   /** The model jobs run on now: the one chosen, else the best installed, else the test model. */
   activeModelId: () => string;
+  /** This computer's memory, for the recommendation (default os.totalmem()). */
+  totalMemoryBytes?: number;
+  /** Called when a pull has installed a variant (the services calibrate it). */
+  installed?: (id: string, variant: ModelVariant) => void;
 }
 
 const TEST_MODEL_INFO = {
@@ -32,7 +39,11 @@ const TEST_MODEL_INFO = {
 };
 
 function toApi(error: unknown): ApiError {
-  if (error instanceof ModelError) return new ApiError(error.code === 'not-installed' || error.code === 'unknown-model' ? 'not-found' : 'model-unavailable', error.message);
+  if (error instanceof ModelError)
+    return new ApiError(
+      error.code === 'not-installed' || error.code === 'unknown-model' ? 'not-found' : 'model-unavailable',
+      error.message,
+    );
   return error instanceof ApiError ? error : new ApiError('internal', (error as Error).message);
 }
 
@@ -40,6 +51,7 @@ export class ModelService {
   private readonly catalog: Catalog;
   private readonly downloads = new Map<string, { controller: AbortController; progress: DownloadProgress }>();
   private readonly finished = new Map<string, DownloadProgress>();
+  private readonly calibrating = new Set<string>();
 
   constructor(private readonly options: ModelServiceOptions) {
     this.catalog = loadCatalog();
@@ -49,14 +61,68 @@ export class ModelService {
     const installed = listInstalledModels(this.options.dataDir);
     const byId = new Map(installed.map((m) => [m.id, m]));
     const entries = this.catalog.models.map((entry) => this.fromCatalog(entry, byId.get(entry.id)));
-    const others = installed.filter((m) => !this.catalog.models.some((e) => e.id === m.id) && m.id !== TEST_MODEL_ID).map((m) => this.fromFolder(m));
+    const others = installed
+      .filter((m) => !this.catalog.models.some((e) => e.id === m.id) && m.id !== TEST_MODEL_ID)
+      .map((m) => this.fromFolder(m));
     const test = byId.get(TEST_MODEL_ID);
+    this.recommend(entries);
     return [...entries, ...others, this.testModel(test)];
+  }
+
+  /** Marks the model (and variant) recommended for this computer; see recommendModel for the rule. */
+  private recommend(entries: ModelInfo[]): void {
+    const candidates: Candidate[] = entries.flatMap((info) => {
+      const entry = this.catalog.models.find((e) => e.id === info.id)!;
+      return info.variants
+        .filter((v) => typeof v.memoryBytes === 'number')
+        .map((v) => ({
+          id: info.id,
+          name: info.name,
+          variant: v.variant as ModelVariant,
+          tier: entry.tier ?? 1,
+          memoryBytes: v.memoryBytes!,
+          secondsPerSecond: v.secondsPerSecond ?? null,
+        }));
+    });
+    const pick = recommendModel(candidates, this.options.totalMemoryBytes ?? totalmem());
+    for (const info of entries) info.recommended = pick?.id === info.id ? { variant: pick.variant, reason: pick.reason } : null;
+  }
+
+  /** Download size, memory and measured speed of each variant of a catalog model. */
+  private variantFacts(entry: CatalogEntry, installed: InstalledModel | undefined): ModelInfo['variants'] {
+    const have = installed ? modelVariants(installed) : [];
+    return variantsOf(entry).map((variant) => {
+      const dir = installed && have.includes(variant) ? modelDirFor(installed, variant) : undefined;
+      // Installed one folder per variant: the install record has the real sizes.
+      const recorded = dir && installed?.variantDirs ? readManifest(dir)?.files.reduce((sum, f) => sum + f.bytes, 0) : undefined;
+      const exact = recorded ?? variantBytes(entry, variant);
+      const approx = entry.approxBytes?.[variant] ?? null;
+      const bytes = exact ?? approx;
+      const weights =
+        recorded !== undefined
+          ? (readManifest(dir!)
+              ?.files.filter((f) => f.path.startsWith('onnx/'))
+              .reduce((sum, f) => sum + f.bytes, 0) ?? recorded)
+          : bytes;
+      return {
+        variant,
+        bytes,
+        ...(exact === null && approx !== null ? { approximate: true } : {}),
+        memoryBytes: weights !== null && entry.architecture ? estimateMemoryBytes(weights, entry.architecture, variant) : null,
+        secondsPerSecond: dir ? (readCalibrations(dir)[variant]?.secondsPerSecond ?? null) : null,
+      };
+    });
   }
 
   private get(id: string): ModelInfo {
     const found = this.list().find((m) => m.id === id);
-    if (!found) throw new ApiError('not-found', `There is no model "${id}". Known: ${this.list().map((m) => m.id).join(', ')}.`);
+    if (!found)
+      throw new ApiError(
+        'not-found',
+        `There is no model "${id}". Known: ${this.list()
+          .map((m) => m.id)
+          .join(', ')}.`,
+      );
     return found;
   }
 
@@ -71,11 +137,12 @@ export class ModelService {
       description: entry.description,
       repo: entry.repo,
       licence: entry.licence,
-      variants: variantsOf(entry).map((variant) => ({ variant, bytes: variantBytes(entry, variant) })),
-      installedVariants: installed ? installedVariants(installed.dir) : [],
+      variants: this.variantFacts(entry, installed),
+      installedVariants: installed ? modelVariants(installed) : [],
       isTestModel: false,
       active: this.options.activeModelId() === entry.id,
       download: this.download(entry.id),
+      calibrating: this.calibrating.has(entry.id),
     };
   }
 
@@ -86,11 +153,16 @@ export class ModelService {
       description: 'A model folder installed by hand.',
       repo: null,
       licence: null,
-      variants: installedVariants(model.dir).map((variant) => ({ variant, bytes: null })),
-      installedVariants: installedVariants(model.dir),
+      variants: modelVariants(model).map((variant) => ({
+        variant,
+        bytes: null,
+        secondsPerSecond: readCalibrations(modelDirFor(model, variant))[variant]?.secondsPerSecond ?? null,
+      })),
+      installedVariants: modelVariants(model),
       isTestModel: model.isTestModel,
       active: this.options.activeModelId() === model.id,
       download: null,
+      calibrating: this.calibrating.has(model.id),
     };
   }
 
@@ -100,11 +172,18 @@ export class ModelService {
       ...TEST_MODEL_INFO,
       repo: null,
       licence: null,
-      variants: [{ variant: 'fp32', bytes: installed?.bytes ?? null }],
+      variants: [
+        {
+          variant: 'fp32',
+          bytes: installed?.bytes ?? null,
+          secondsPerSecond: installed ? (readCalibrations(installed.dir).fp32?.secondsPerSecond ?? null) : null,
+        },
+      ],
       installedVariants: installed ? ['fp32'] : [],
       isTestModel: true,
       active: this.options.activeModelId() === TEST_MODEL_ID,
       download: null,
+      calibrating: this.calibrating.has(TEST_MODEL_ID),
     };
   }
 
@@ -117,7 +196,8 @@ export class ModelService {
   /** Starts a download in the background; progress arrives as `model.updated` events. */
   pull(id: string, variant?: ModelVariant): ModelInfo {
     const entry = this.catalog.models.find((m) => m.id === id);
-    if (!entry) throw new ApiError('not-found', `"${id}" is not in the catalog. Known: ${this.catalog.models.map((m) => m.id).join(', ')}.`);
+    if (!entry)
+      throw new ApiError('not-found', `"${id}" is not in the catalog. Known: ${this.catalog.models.map((m) => m.id).join(', ')}.`);
     if (this.downloads.has(id)) throw new ApiError('conflict', `${entry.name} is already downloading.`);
     const controller = new AbortController();
     this.finished.delete(id);
@@ -133,9 +213,15 @@ export class ModelService {
         if (progress.phase !== 'complete' && progress.phase !== 'error') this.publish(id, progress);
       },
     })
-      .then((result) => this.settle(id, { phase: 'complete', dir: result.dir, warnings: result.warnings }))
+      .then((result) => {
+        this.settle(id, { phase: 'complete', dir: result.dir, warnings: result.warnings });
+        this.options.installed?.(id, result.variant);
+      })
       .catch((error: Error) =>
-        this.settle(id, { phase: 'error', message: error.name === 'AbortError' ? 'Download cancelled; it resumes where it stopped next time.' : error.message }),
+        this.settle(id, {
+          phase: 'error',
+          message: error.name === 'AbortError' ? 'Download cancelled; it resumes where it stopped next time.' : error.message,
+        }),
       );
     return this.get(id);
   }
@@ -144,6 +230,14 @@ export class ModelService {
     this.downloads.delete(id);
     this.finished.set(id, progress);
     this.options.events.emit('model.updated', this.get(id));
+  }
+
+  /** A calibration run started or ended: the views show it. */
+  setCalibrating(id: string, on: boolean): void {
+    if (on) this.calibrating.add(id);
+    else this.calibrating.delete(id);
+    const info = this.list().find((m) => m.id === id);
+    if (info) this.options.events.emit('model.updated', info);
   }
 
   cancel(id: string): ModelInfo {
@@ -157,8 +251,17 @@ export class ModelService {
     for (const { controller } of this.downloads.values()) controller.abort();
   }
 
-  async verify(id: string): Promise<{ ok: boolean; problems: { file: string; problem: string }[]; message?: string; warnings: string[]; derived?: DerivedFileCheck[] }> {
-    if (id === TEST_MODEL_ID) return { ok: existsSync(join(modelsDir(this.options.dataDir), id, 'config.json')), problems: [], warnings: [] };
+  async verify(
+    id: string,
+  ): Promise<{
+    ok: boolean;
+    problems: { file: string; problem: string }[];
+    message?: string;
+    warnings: string[];
+    derived?: DerivedFileCheck[];
+  }> {
+    if (id === TEST_MODEL_ID)
+      return { ok: existsSync(join(modelsDir(this.options.dataDir), id, 'config.json')), problems: [], warnings: [] };
     try {
       const { ok, problems, message, warnings, derived } = await verifyModel(this.options.dataDir, id);
       return { ok, problems, message, warnings, derived };
