@@ -50,43 +50,100 @@ export class RemoteEngineHost implements EngineHost {
   private nextId = 1;
   private info: EngineInfo | null = null;
   private channel?: Channel;
-  private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void; progress?: (p: LongFormProgress) => void }>();
+  private readonly pending = new Map<number, { channel: Channel; resolve: (v: unknown) => void; reject: (e: Error) => void; progress?: (p: LongFormProgress) => void }>();
 
   constructor(private readonly start: StartWorker) {}
 
   private connect(): Channel {
     if (this.channel) return this.channel;
-    const channel = this.start((reason) => {
-      if (this.channel === channel) this.channel = undefined;
-      this.failAll(reason);
-    });
+    let ended: string | undefined;
+    // A worker reports its end once here however many ways it ends (error, then exit); only the
+    // calls sent to that worker fail, not those of a worker started after it.
+    let started: Channel | undefined;
+    const channel = (started = this.start((reason) => {
+      if (ended !== undefined) return;
+      ended = reason;
+      if (!started) return; // ended while starting: connect() throws below
+      if (this.channel === started) {
+        this.channel = undefined;
+        this.info = null;
+      }
+      this.failAll(reason, started);
+    }));
+    if (ended !== undefined) throw new Error(ended);
     channel.onMessage((raw) => {
+      // Anything that is not a reply to a call in flight is dropped: a listener that throws here
+      // would be an uncaught exception in the main process.
+      if (typeof raw !== 'object' || raw === null) return;
       const reply = raw as Reply;
       const entry = this.pending.get(reply.id);
       if (!entry) return;
-      if ('progress' in reply) return entry.progress?.(reply.progress);
+      if ('progress' in reply) {
+        try {
+          entry.progress?.(reply.progress);
+        } catch {
+          // A progress listener's failure is not the call's.
+        }
+        return;
+      }
       this.pending.delete(reply.id);
-      if (reply.ok) entry.resolve(reply.value);
-      else entry.reject(revive(reply.error));
+      if (reply.ok === true) entry.resolve(reply.value);
+      else entry.reject(revive(typeof reply.error === 'object' && reply.error ? reply.error : { name: 'Error', message: 'The engine answered with an unreadable error.' }));
     });
     this.channel = channel;
     return channel;
   }
 
-  /** Fails every call in flight, e.g. when the worker died. */
-  private failAll(message: string): void {
-    for (const [, entry] of this.pending) entry.reject(new Error(message));
-    this.pending.clear();
-    this.info = null;
+  /** Fails every call in flight (on one worker, when it died; on all, at shutdown). */
+  private failAll(message: string, channel?: Channel): void {
+    for (const [id, entry] of this.pending) {
+      if (channel && entry.channel !== channel) continue;
+      this.pending.delete(id);
+      entry.reject(new Error(message));
+    }
+    if (!channel) this.info = null;
   }
 
+  /**
+   * One call to the worker. Never throws synchronously: a worker that cannot start, or a message
+   * that cannot be posted (the worker is gone, the data cannot be cloned), rejects this call alone.
+   */
   private request<T>(call: CallBody, progress?: (p: LongFormProgress) => void, signal?: AbortSignal): Promise<T> {
-    const channel = this.connect();
+    let channel: Channel;
+    try {
+      channel = this.connect();
+    } catch (error) {
+      return Promise.reject(new Error(`The engine could not start: ${(error as Error).message}`));
+    }
     const id = this.nextId++;
     return new Promise<T>((resolve, reject) => {
-      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, progress });
-      signal?.addEventListener('abort', () => channel.post({ id: this.nextId++, op: 'cancel', target: id }), { once: true });
-      channel.post({ ...call, id });
+      const onAbort = () => {
+        try {
+          channel.post({ id: this.nextId++, op: 'cancel', target: id });
+        } catch {
+          // The worker is gone; its exit fails the call.
+        }
+      };
+      const settle = () => signal?.removeEventListener('abort', onAbort);
+      this.pending.set(id, {
+        channel,
+        resolve: (v) => {
+          settle();
+          resolve(v as T);
+        },
+        reject: (e) => {
+          settle();
+          reject(e);
+        },
+        progress,
+      });
+      signal?.addEventListener('abort', onAbort, { once: true });
+      try {
+        channel.post({ ...call, id });
+      } catch (error) {
+        this.pending.get(id)?.reject(new Error(`The engine could not be reached: ${(error as Error).message}`));
+        this.pending.delete(id);
+      }
     });
   }
 
@@ -129,10 +186,35 @@ export class RemoteEngineHost implements EngineHost {
 export function serveEngine(channel: Channel): void {
   const host = new InProcessEngineHost();
   const running = new Map<number, AbortController>();
-  channel.onMessage(async (raw) => {
+  /** Posts to the caller; a message that cannot be posted (caller gone) is dropped, never thrown. */
+  const post = (message: unknown): boolean => {
+    try {
+      channel.post(message);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  const fail = (id: number, error: unknown) => {
+    const e = (error ?? {}) as Error & { code?: string };
+    post({ id, ok: false, error: { name: String(e.name ?? 'Error'), message: String(e.message ?? e), code: typeof e.code === 'string' ? e.code : undefined } });
+  };
+  channel.onMessage((raw) => {
+    void handle(raw).catch(() => undefined);
+  });
+
+  async function handle(raw: unknown): Promise<void> {
+    if (typeof raw !== 'object' || raw === null || typeof (raw as Call).id !== 'number') return;
     const call = raw as Call;
     if (call.op === 'cancel') return running.get(call.target)?.abort();
-    const reply = (value: unknown) => channel.post({ id: call.id, ok: true, value });
+    const reply = (value: unknown) => {
+      // A result that cannot be posted (e.g. not cloneable) becomes an error reply.
+      try {
+        channel.post({ id: call.id, ok: true, value });
+      } catch (error) {
+        fail(call.id, error);
+      }
+    };
     try {
       switch (call.op) {
         case 'load':
@@ -142,7 +224,7 @@ export function serveEngine(channel: Channel): void {
           running.set(call.id, controller);
           try {
             return reply(
-              await host.generate(call.request, { signal: controller.signal, onProgress: (progress) => channel.post({ id: call.id, progress }) }),
+              await host.generate(call.request, { signal: controller.signal, onProgress: (progress) => void post({ id: call.id, progress }) }),
             );
           } finally {
             running.delete(call.id);
@@ -154,10 +236,11 @@ export function serveEngine(channel: Channel): void {
           return reply(await host.decode(call.codes));
         case 'unload':
           return reply(await host.unload());
+        default:
+          return fail((raw as { id: number }).id, new Error(`Unknown engine operation "${String((raw as { op?: unknown }).op)}".`));
       }
     } catch (error) {
-      const e = error as Error & { code?: string };
-      channel.post({ id: call.id, ok: false, error: { name: e.name, message: e.message, code: e.code } });
+      fail(call.id, error);
     }
-  });
+  }
 }

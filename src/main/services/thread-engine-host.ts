@@ -21,6 +21,12 @@ export function startThreadEngineHost(): RemoteEngineHost {
     const worker = startWorker();
     worker.on('error', (error) => exited(`The engine stopped: ${error.message}`));
     worker.on('exit', (code) => exited(`The engine stopped (exit code ${code}).`));
+    // A message that cannot be deserialised would otherwise be an unhandled 'messageerror'; the
+    // call it answered fails when the worker is restarted, so ending it is the honest outcome.
+    worker.on('messageerror', (error) => {
+      exited(`The engine sent a message that could not be read: ${error.message}`);
+      void worker.terminate();
+    });
     worker.unref();
     return {
       post: (m) => worker.postMessage(m),
