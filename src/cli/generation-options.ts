@@ -4,7 +4,7 @@
  * default top-k above the model's codebook size keeps the whole codebook, as in transformers.
  */
 import { Option, type Command } from 'commander';
-import { DEVICES, MAX_SEED, MODEL_VARIANTS, installedVariants, type DeviceChoice, type GenerateRequest, type ModelSpec, type ModelVariant } from '../main/engine';
+import { DEVICES, MAX_SEED, MODEL_VARIANTS, type DeviceChoice, type GenerateRequest, type ModelSpec, type ModelVariant } from '../main/engine';
 import { maxNewTokensForFrames, secondsToFrames } from '../shared/units';
 import { CliError } from './errors';
 import { collect, decimal, integer, oneOf } from './parse';
@@ -53,10 +53,6 @@ export function addGenerationOptions(command: Command, defaultSeconds: number): 
     .option('--no-save', 'do not keep the take in the library')
     .option('--json', 'print one JSON object with codes, timings and files on stdout')
     .option('--progress', 'print progress lines on stderr (default: only on a terminal)');
-}
-
-export function chooseVariant(dir: string, requested?: ModelVariant): ModelVariant {
-  return requested ?? installedVariants(dir)[0] ?? 'fp32';
 }
 
 export function buildRequest(flags: GenerationFlags, spec: ModelSpec, defaultSeconds: number): Omit<GenerateRequest, 'context'> {

@@ -13,12 +13,13 @@ import { EngineError, MusicgenEngine, type Codes, type GenerateRequest, type Gen
 import { readModelSpec } from '../main/engine/config';
 import { Library } from '../main/library';
 import { AUDIO_DIR } from '../main/library/audio-store';
-import { resolveModel, type InstalledModel } from '../main/models/installed';
+import { modelDirFor, modelVariants, resolveModel, type InstalledModel } from '../main/models/installed';
+import type { ModelVariant } from '../main/engine';
 import { modelsDir } from '../main/paths';
 import { framesToSeconds } from '../shared/units';
 import { pullCommand } from '../shared/cli-command';
 import { CliError, errnoCode, explainWriteFailure } from './errors';
-import { buildRequest, chooseVariant, type GenerationFlags } from './generation-options';
+import { buildRequest, type GenerationFlags } from './generation-options';
 import { prepareOutputs, progressPrinter, round, timingsJson, writeTakes, type OutputFile } from './output';
 import { userPath } from './user-path';
 
@@ -30,6 +31,9 @@ export const TEST_MODEL_NOTICE =
 export interface Prepared {
   dataDir: string;
   model: InstalledModel;
+  /** The variant to run, and its folder (a catalog model may keep each variant in its own). */
+  variant: ModelVariant;
+  modelDir: string;
   spec: ModelSpec;
   request: Omit<GenerateRequest, 'context'>;
   outputs: OutputFile[];
@@ -53,11 +57,13 @@ export function prepareGeneration(flags: GenerationFlags, dataDir: string, defau
   const prompts = flags.prompt ?? [''];
   const outputs = flags.out ? prepareOutputs(userPath(flags.out), prompts.length * flags.variations) : [];
   const model = findModel(dataDir, flags.model);
-  const spec = readSpec(model.dir);
+  const variant = flags.variant ?? modelVariants(model)[0] ?? 'fp32';
+  const modelDir = modelDirFor(model, variant);
+  const spec = readSpec(modelDir);
   const request = buildRequest(flags, spec, defaultSeconds);
   const library = flags.save ? openLibrary(dataDir) : undefined;
   if (model.isTestModel) process.stderr.write(`note: ${TEST_MODEL_NOTICE}\n`);
-  return { dataDir, model, spec, request, outputs, library, close: () => library?.close() };
+  return { dataDir, model, variant, modelDir, spec, request, outputs, library, close: () => library?.close() };
 }
 
 /** --model as an installed id, else as a folder relative to where the user typed the command. */
@@ -101,8 +107,8 @@ function openLibrary(dataDir: string): Library {
 }
 
 export async function loadEngine(prepared: Prepared, flags: GenerationFlags): Promise<LoadedModel> {
-  const { model } = prepared;
-  const engine = await MusicgenEngine.load(model.dir, { device: flags.device, variant: chooseVariant(model.dir, flags.variant), threads: flags.threads });
+  const { model, modelDir, variant } = prepared;
+  const engine = await MusicgenEngine.load(modelDir, { device: flags.device, variant, threads: flags.threads });
   return { engine, model };
 }
 
@@ -254,7 +260,7 @@ function report(result: GenerateResult, paths: string[], takeIds: string[], { en
       codebooks: spec.codebooks,
       device: engine.device,
       deviceReason: engine.deviceReason,
-      model: { id: model.id, dir: model.dir, variant: engine.variant, testModel: model.isTestModel },
+      model: { id: model.id, dir: engine.dir, variant: engine.variant, testModel: model.isTestModel },
       settings: {
         maxNewTokens: result.request.maxNewTokens,
         guidanceScale: result.request.guidanceScale,

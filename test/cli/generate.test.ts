@@ -1,5 +1,5 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, lstatSync, renameSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -103,6 +103,18 @@ describe('continuo generate', () => {
     // A command the user can paste from a checkout, accepting the licence the note names.
     expect(result.stderr).toContain('(CC-BY-NC 4.0, non-commercial): npm run -s continuo -- models pull musicgen-small --yes\n');
     expect(readdirSync(join(fresh, 'models'))).toEqual(['continuo-test-tiny']);
+  });
+
+  it('runs the variant asked for from its own folder, for a model that keeps one folder per variant', async () => {
+    const fresh = freshDir('continuo-variants-');
+    const root = join(fresh, 'models', 'musicgen-medium');
+    cpSync(model, join(root, 'fp32'), { recursive: true });
+    cpSync(model, join(root, 'q8'), { recursive: true });
+    renameSync(join(root, 'q8', 'onnx', 'decoder_model_merged.onnx'), join(root, 'q8', 'onnx', 'decoder_model_merged_quantized.onnx'));
+    const run = async (variant: string) =>
+      parseJson(await cli(['generate', '--model', 'musicgen-medium', '--variant', variant, '--prompt', 'x', '--seconds', '1', '--out', join(out, `var-${variant}.wav`), '--json'], fresh));
+    expect((await run('q8')).model).toMatchObject({ id: 'musicgen-medium', variant: 'q8', dir: join(root, 'q8') });
+    expect((await run('fp32')).model).toMatchObject({ id: 'musicgen-medium', variant: 'fp32', dir: join(root, 'fp32') });
   });
 
   it('cancels on Ctrl-C after the current step and writes nothing', async () => {
