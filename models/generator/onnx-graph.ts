@@ -22,11 +22,25 @@ export const ELEM: Record<ElemType, number> = {
   bool: onnx.TensorProto.DataType.BOOL,
 };
 
+/** Element types a weight can be stored as (ONNX TensorProto.DataType). */
+export const DATA_TYPE = {
+  float32: onnx.TensorProto.DataType.FLOAT,
+  uint8: onnx.TensorProto.DataType.UINT8,
+  int8: onnx.TensorProto.DataType.INT8,
+  int32: onnx.TensorProto.DataType.INT32,
+  int64: onnx.TensorProto.DataType.INT64,
+  float16: onnx.TensorProto.DataType.FLOAT16,
+} as const;
+
+export type WeightValues = Float32Array | Uint16Array | Uint8Array | Int8Array | Int32Array | BigInt64Array;
+
 /** A weight whose values are produced only when the model file is written. */
 export interface LazyTensor {
   name: string;
   dims: number[];
-  values: () => Float32Array;
+  /** ONNX TensorProto.DataType of `values` (float16 values are their bits, as a Uint16Array). */
+  dataType: number;
+  values: () => WeightValues;
 }
 
 export type AttrValue = number | number[] | string | TensorProto | Graph | { float: number };
@@ -91,7 +105,7 @@ export class Graph {
   }
 
   weight(name: string, dims: number[], values: () => Float32Array): string {
-    this.weights.push({ name, dims, values });
+    this.weights.push({ name, dims, dataType: DATA_TYPE.float32, values });
     return name;
   }
 

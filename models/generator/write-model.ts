@@ -3,23 +3,30 @@
  * headers); the weights' raw bytes are framed by hand and written tensor by tensor, which keeps
  * peak memory at one tensor even for the ~1.7 GB `small` decoder. Protobuf allows a message's
  * fields in any order, so appending the `initializer` fields after the encoded graph is valid.
+ *
+ * With `externalData`, the weights go to that file beside the model instead (ONNX external data,
+ * as optimum writes exports past protobuf's 2 GB limit: `decoder_model_merged.onnx_data`), each at
+ * a 4096-byte boundary so onnxruntime can map it rather than copy it.
  */
 import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import onnxProto from 'onnx-proto';
-import { ELEM, type Graph, type LazyTensor } from './onnx-graph';
-import { float32ToFloat16 } from '../../src/main/engine/float16';
+import type { LazyTensor } from './onnx-graph';
+import type { ModelDoc } from './model-doc';
 
 const { onnx } = onnxProto;
 
 export interface WriteOptions {
-  opset?: number;
-  /** Store weights as float16 (the graph must Cast them back to float32 where it computes). */
-  weightType?: 'float32' | 'float16';
+  /** File name (beside the model) to store the weights in as ONNX external data. */
+  externalData?: string;
 }
 
 const TAG_GRAPH = (7 << 3) | 2;
 const TAG_INITIALIZER = (5 << 3) | 2;
 const TAG_RAW_DATA = (9 << 3) | 2;
+/** Tensors smaller than this stay inside the model file (onnx's own default threshold). */
+const EXTERNAL_THRESHOLD = 1024;
+const ALIGNMENT = 4096;
 
 function varint(value: number): Uint8Array {
   const bytes: number[] = [];
@@ -40,51 +47,22 @@ function field(tag: number, length: number): Uint8Array {
   return out;
 }
 
-interface FramedTensor {
-  header: Uint8Array;
-  rawLength: number;
-  tensorLength: number;
-  weight: LazyTensor;
+function bytesOf(weight: LazyTensor): Uint8Array {
+  const values = weight.values();
+  const count = weight.dims.reduce((a, b) => a * b, 1);
+  if (values.length !== count) throw new Error(`weight ${weight.name} has ${values.length} values for dims [${weight.dims}]`);
+  return new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
 }
 
-function frame(weight: LazyTensor, elemBytes: number, dataType: number): FramedTensor {
-  const header = onnx.TensorProto.encode({ name: weight.name, dims: weight.dims, dataType }).finish();
-  const rawLength = weight.dims.reduce((a, b) => a * b, 1) * elemBytes;
-  const tensorLength = header.length + field(TAG_RAW_DATA, rawLength).length + rawLength;
-  return { header, rawLength, tensorLength, weight };
-}
-
-export function writeModel(path: string, graph: Graph, options: WriteOptions = {}): void {
-  const half = options.weightType === 'float16';
-  const dataType = half ? onnx.TensorProto.DataType.FLOAT16 : ELEM.float32;
-  const head = onnx.ModelProto.encode({
-    irVersion: 8,
-    producerName: 'continuo-test-model-generator',
-    opsetImport: [{ domain: '', version: options.opset ?? 17 }],
-  }).finish();
-  const body = onnx.GraphProto.encode(graph.toProto()).finish();
-  const tensors = graph.weights.map((w) => frame(w, half ? 2 : 4, dataType));
-  const graphLength =
-    body.length + tensors.reduce((sum, t) => sum + field(TAG_INITIALIZER, t.tensorLength).length + t.tensorLength, 0);
-
+/** Writes through a temp file, renamed into place once complete. */
+function writeFile(path: string, body: (write: (bytes: Uint8Array) => void) => void): void {
   const tmp = `${path}.partial`;
   const fd = openSync(tmp, 'w');
   try {
-    const write = (bytes: Uint8Array) => {
+    body((bytes) => {
       let offset = 0;
       while (offset < bytes.length) offset += writeSync(fd, bytes, offset);
-    };
-    write(head);
-    write(field(TAG_GRAPH, graphLength));
-    write(body);
-    for (const t of tensors) {
-      write(field(TAG_INITIALIZER, t.tensorLength));
-      write(t.header);
-      write(field(TAG_RAW_DATA, t.rawLength));
-      const values = t.weight.values();
-      const raw = half ? float32ToFloat16(values) : values;
-      write(new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength));
-    }
+    });
     fsyncSync(fd);
   } catch (error) {
     closeSync(fd);
@@ -93,4 +71,81 @@ export function writeModel(path: string, graph: Graph, options: WriteOptions = {
   }
   closeSync(fd);
   renameSync(tmp, path);
+}
+
+function header(doc: ModelDoc): Uint8Array {
+  return onnx.ModelProto.encode({
+    irVersion: 8,
+    producerName: doc.producer ?? 'continuo-test-model-generator',
+    opsetImport: [{ domain: '', version: doc.opset }],
+  }).finish();
+}
+
+export function writeModel(path: string, doc: ModelDoc, options: WriteOptions = {}): void {
+  if (options.externalData) return writeWithExternalData(path, doc, options.externalData);
+  const body = onnx.GraphProto.encode(doc.graph).finish();
+  const framed = doc.weights.map((weight) => {
+    const head = onnx.TensorProto.encode({ name: weight.name, dims: weight.dims, dataType: weight.dataType }).finish();
+    const rawLength = weight.dims.reduce((a, b) => a * b, 1) * bytesPerElement(weight.dataType);
+    return { weight, head, rawLength, tensorLength: head.length + field(TAG_RAW_DATA, rawLength).length + rawLength };
+  });
+  const graphLength = body.length + framed.reduce((sum, t) => sum + field(TAG_INITIALIZER, t.tensorLength).length + t.tensorLength, 0);
+  writeFile(path, (write) => {
+    write(header(doc));
+    write(field(TAG_GRAPH, graphLength));
+    write(body);
+    for (const t of framed) {
+      write(field(TAG_INITIALIZER, t.tensorLength));
+      write(t.head);
+      write(field(TAG_RAW_DATA, t.rawLength));
+      const raw = bytesOf(t.weight);
+      if (raw.length !== t.rawLength) throw new Error(`weight ${t.weight.name} has ${raw.length} bytes, expected ${t.rawLength}`);
+      write(raw);
+    }
+  });
+}
+
+function writeWithExternalData(path: string, doc: ModelDoc, location: string): void {
+  const initializer: onnxProto.onnx.ITensorProto[] = [];
+  writeFile(join(dirname(path), location), (write) => {
+    let offset = 0;
+    for (const weight of doc.weights) {
+      const raw = bytesOf(weight);
+      if (raw.length < EXTERNAL_THRESHOLD) {
+        initializer.push({ name: weight.name, dims: weight.dims, dataType: weight.dataType, rawData: raw.slice() });
+        continue;
+      }
+      const padding = (ALIGNMENT - (offset % ALIGNMENT)) % ALIGNMENT;
+      if (padding) write(new Uint8Array(padding));
+      offset += padding;
+      write(raw);
+      initializer.push({
+        name: weight.name,
+        dims: weight.dims,
+        dataType: weight.dataType,
+        dataLocation: onnx.TensorProto.DataLocation.EXTERNAL,
+        externalData: [
+          { key: 'location', value: location },
+          { key: 'offset', value: String(offset) },
+          { key: 'length', value: String(raw.length) },
+        ],
+      });
+      offset += raw.length;
+    }
+  });
+  const graph = onnx.GraphProto.encode({ ...doc.graph, initializer: [...(doc.graph.initializer ?? []), ...initializer] }).finish();
+  writeFile(path, (write) => {
+    write(header(doc));
+    write(field(TAG_GRAPH, graph.length));
+    write(graph);
+  });
+}
+
+function bytesPerElement(dataType: number): number {
+  const T = onnx.TensorProto.DataType;
+  if (dataType === T.FLOAT || dataType === T.INT32) return 4;
+  if (dataType === T.FLOAT16) return 2;
+  if (dataType === T.INT64 || dataType === T.DOUBLE) return 8;
+  if (dataType === T.UINT8 || dataType === T.INT8 || dataType === T.BOOL) return 1;
+  throw new Error(`weights of ONNX data type ${dataType} are not supported`);
 }
