@@ -22,7 +22,9 @@ describe('decoder split', () => {
     const merged = join(dir, 'onnx/decoder_model_merged.onnx');
     const path = `${merged}.continuo-split.json`;
     const { size, mtimeMs } = statSync(merged);
-    const stamp = existsSync(path) ? JSON.parse(readFileSync(path, 'utf8')) : { version: 3, sources: [{ file: 'decoder_model_merged.onnx', size, mtimeMs }], derived: {} };
+    const stamp = existsSync(path)
+      ? JSON.parse(readFileSync(path, 'utf8'))
+      : { version: 4, sources: [{ file: 'decoder_model_merged.onnx', size, mtimeMs }], derived: {} };
     writeFileSync(path, JSON.stringify({ ...stamp, ...fields }));
   };
 
@@ -61,7 +63,7 @@ describe('decoder split', () => {
     await Promise.all([twoBlock.dispose(), reference.dispose()]);
   });
 
-  it('uses the export\'s own cache layout when the two-block rewrite does not fit it', async () => {
+  it("uses the export's own cache layout when the two-block rewrite does not fit it", async () => {
     const dir = copy();
     await (await MusicgenEngine.load(dir, { device: 'cpu' })).dispose();
     // A stamp that says the two-block file was rejected before: the plain cached branch is used.

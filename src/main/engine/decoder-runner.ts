@@ -1,9 +1,10 @@
 /**
  * One decoder step with the KV cache, for the two ways the decoder can be loaded:
  *
- * - `MergedDecoderRunner`: optimum's merged file as is. The self-attention cache is the previous
- *   step's `present.*.decoder.*`; the cross-attention cache is taken from the first step only,
- *   because the cached branch returns empty placeholders for it (transformers.js does the same).
+ * - `MergedDecoderRunner`: optimum's merged file (or the unmerged pair) as is. The self-attention
+ *   cache is the previous step's `present.*.decoder.*`; the cross-attention cache is taken from the
+ *   first step only, because the cached branch returns empty placeholders for it (transformers.js
+ *   does the same).
  * - `SplitDecoderRunner`: the merged file split in two (see onnx-split): a small model computes
  *   the cross-attention K/V once, and the cached branch runs every step, the first one included.
  *   With the two-block graph, the self-attention cache is an old block the graph only reads and a
@@ -91,7 +92,10 @@ class LastLogits {
   }
 }
 
-async function timed(session: ort.InferenceSession, feeds: Record<string, ort.Tensor>): Promise<{ out: ort.InferenceSession.ReturnType; runMs: number }> {
+async function timed(
+  session: ort.InferenceSession,
+  feeds: Record<string, ort.Tensor>,
+): Promise<{ out: ort.InferenceSession.ReturnType; runMs: number }> {
   const started = performance.now();
   const out = await session.run(feeds);
   return { out, runMs: performance.now() - started };
@@ -121,14 +125,20 @@ abstract class CachingRunner {
   }
 }
 
+/**
+ * Runs the decoder as exported: the merged file (both steps through its `If`), or the unmerged
+ * pair (`first` for the first step, without a past; `cached` for the others, which returns the
+ * self-attention presents only). Each session gets the inputs it declares.
+ */
 export class MergedDecoderRunner extends CachingRunner implements StepRunner {
   private readonly useCache = [new ort.Tensor('bool', Uint8Array.of(0), [1]), new ort.Tensor('bool', Uint8Array.of(1), [1])];
 
   constructor(
-    private readonly session: ort.InferenceSession,
+    private readonly first: ort.InferenceSession,
     spec: ModelSpec,
+    private readonly cached: ort.InferenceSession = first,
   ) {
-    super(spec, session, floatTypeOf(session, 'encoder_hidden_states'));
+    super(spec, cached, floatTypeOf(first, 'encoder_hidden_states'));
   }
 
   async begin(encoderStates: ort.Tensor, encoderMask: ort.Tensor, samples: number): Promise<void> {
@@ -137,17 +147,46 @@ export class MergedDecoderRunner extends CachingRunner implements StepRunner {
   }
 
   async step(inputIds: BigInt64Array, rows: number, length: number, first: boolean): Promise<StepOutput> {
-    const feeds = this.feeds;
-    feeds.input_ids = new ort.Tensor('int64', inputIds, [rows, length]);
-    feeds.use_cache_branch = this.useCache[first ? 0 : 1];
-    for (const name of this.names) feeds[name] = this.cache.get(name)!;
-    const { out, runMs } = await timed(this.session, feeds);
+    const session = first ? this.first : this.cached;
+    const available: Record<string, ort.Tensor> = {
+      ...this.feeds,
+      input_ids: new ort.Tensor('int64', inputIds, [rows, length]),
+      use_cache_branch: this.useCache[first ? 0 : 1],
+    };
+    for (const name of this.names) available[name] = this.cache.get(name)!;
+    const feeds: Record<string, ort.Tensor> = {};
+    for (const name of session.inputNames) feeds[name] = available[name];
+    const { out, runMs } = await timed(session, feeds);
     for (const name of this.names) {
+      // The cached branch returns empty placeholders (or nothing) for the cross-attention K/V.
       if (!first && name.includes('.encoder.')) continue;
       this.cache.set(name, out[presentName(name)]);
     }
     return { logits: this.last.of(out.logits, rows, length), runMs };
   }
+}
+
+/**
+ * Feeds `length` positions one at a time through `step` (for graphs that take one position per
+ * run, or to compare with a decoder run that way); returns the last position's logits.
+ */
+export async function stepByPosition(
+  step: StepRunner['step'],
+  inputIds: BigInt64Array,
+  rows: number,
+  length: number,
+  first: boolean,
+): Promise<StepOutput> {
+  let runMs = 0;
+  let logits: Float32Array = new Float32Array(0);
+  for (let p = 0; p < length; p++) {
+    const column = new BigInt64Array(rows);
+    for (let r = 0; r < rows; r++) column[r] = inputIds[r * length + p];
+    const out = await step(column, rows, 1, first && p === 0);
+    runMs += out.runMs;
+    logits = out.logits;
+  }
+  return { logits, runMs };
 }
 
 export interface SplitOptions {
@@ -165,6 +204,7 @@ export class SplitDecoderRunner extends CachingRunner implements StepRunner {
   private readonly recent: Map<string, ort.Tensor> | undefined;
   private readonly selfNames: string[];
   private readonly foldEvery: number;
+  private crossPending = false;
 
   constructor(
     private readonly decoder: ort.InferenceSession,
@@ -189,35 +229,38 @@ export class SplitDecoderRunner extends CachingRunner implements StepRunner {
   }
 
   async begin(encoderStates: ort.Tensor, encoderMask: ort.Tensor, samples: number): Promise<void> {
+    this.feeds = { encoder_hidden_states: encoderStates, encoder_attention_mask: encoderMask };
+    for (const name of this.names) if (!name.includes('.encoder.')) this.cache.set(name, emptyCache(this.cacheType, samples, this.spec));
+    for (const name of this.selfNames) this.recent?.set(recentName(name), emptyCache(this.cacheType, samples, this.spec));
+    this.crossPending = true;
+  }
+
+  /**
+   * The cross-attention K/V, computed with the first step's feeds. The graph pruned from the
+   * uncached branch may read any input of that branch besides the text states (exports take the
+   * batch size from the Shape of the embedded `input_ids`), so it gets what the merged decoder's
+   * first step gets: the first step's `input_ids` too.
+   */
+  private async computeCross(inputIds: ort.Tensor): Promise<number> {
     const crossFeeds: Record<string, ort.Tensor> = {};
     for (const name of this.cross.inputNames) {
-      if (name === 'encoder_hidden_states') crossFeeds[name] = encoderStates;
-      else if (name === 'encoder_attention_mask') crossFeeds[name] = encoderMask;
+      const value = name === 'input_ids' ? inputIds : this.feeds[name];
+      if (!value) throw new Error(`the cross-attention graph reads ${name}, which the merged decoder's first step does not feed`);
+      crossFeeds[name] = value;
     }
-    const out = await this.cross.run(crossFeeds);
-    this.feeds = { encoder_hidden_states: encoderStates, encoder_attention_mask: encoderMask };
-    for (const name of this.names) {
-      this.cache.set(name, name.includes('.encoder.') ? out[presentName(name)] : emptyCache(this.cacheType, samples, this.spec));
-    }
-    for (const name of this.selfNames) this.recent?.set(recentName(name), emptyCache(this.cacheType, samples, this.spec));
+    const { out, runMs } = await timed(this.cross, crossFeeds);
+    for (const name of this.names) if (name.includes('.encoder.')) this.cache.set(name, out[presentName(name)]);
+    this.crossPending = false;
+    return runMs;
   }
 
   async step(inputIds: BigInt64Array, rows: number, length: number, first: boolean): Promise<StepOutput> {
-    if (length > 1 && !this.options.multiTokenPrefill) {
-      let runMs = 0;
-      let logits: Float32Array = new Float32Array(0);
-      for (let p = 0; p < length; p++) {
-        const column = new BigInt64Array(rows);
-        for (let r = 0; r < rows; r++) column[r] = inputIds[r * length + p];
-        const out = await this.step(column, rows, 1, first && p === 0);
-        runMs += out.runMs;
-        logits = out.logits;
-      }
-      return { logits, runMs };
-    }
+    if (length > 1 && !this.options.multiTokenPrefill) return stepByPosition((...a) => this.step(...a), inputIds, rows, length, first);
+    const ids = new ort.Tensor('int64', inputIds, [rows, length]);
+    const crossMs = this.crossPending ? await this.computeCross(ids) : 0;
     const feeds: Record<string, ort.Tensor> = {};
     for (const name of this.decoder.inputNames) {
-      if (name === 'input_ids') feeds[name] = new ort.Tensor('int64', inputIds, [rows, length]);
+      if (name === 'input_ids') feeds[name] = ids;
       else if (this.cache.has(name)) feeds[name] = this.cache.get(name)!;
       else if (this.recent?.has(name)) feeds[name] = this.recent.get(name)!;
       else if (this.feeds[name]) feeds[name] = this.feeds[name];
@@ -225,7 +268,7 @@ export class SplitDecoderRunner extends CachingRunner implements StepRunner {
     const { out, runMs } = await timed(this.decoder, feeds);
     if (this.recent) this.keepRecent(out);
     else for (const name of this.selfNames) this.cache.set(name, out[presentName(name)]);
-    return { logits: this.last.of(out.logits, rows, length), runMs };
+    return { logits: this.last.of(out.logits, rows, length), runMs: runMs + crossMs };
   }
 
   private keepRecent(out: ort.InferenceSession.ReturnType): void {

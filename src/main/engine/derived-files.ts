@@ -1,18 +1,25 @@
 /**
- * The files derived beside a merged decoder (see onnx-split) and the stamp that vouches for them.
- * They are a cache: the stamp records the verdict of the probe, the size and mtime of every file
- * the derived graphs read (the merged file and any external-data file it points into) and the
- * sha256 of each derived file, so a stale, changed or foreign derived file is noticed, discarded
- * and rebuilt. No onnxruntime here: `models verify` checks these files from the main process.
+ * The files derived beside a decoder (see onnx-split) and the stamp that vouches for them. They
+ * are named after the decoder's split key: the merged file, or the with-past file of the unmerged
+ * pair (`merged` below is that key). They are a cache: the stamp records the verdict of the probe,
+ * the size and mtime of every file the derived graphs read (the decoder file or files and any
+ * external-data file they point into, `*.onnx_data`) and the sha256 of each derived file, so a
+ * stale, changed or foreign derived file is noticed, discarded and rebuilt. No onnxruntime here:
+ * `models verify` checks these files from the main process.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join, relative, sep } from 'node:path';
 import { writeFileAtomic } from '../atomic-file';
-import { splitFilesFor, type SplitFiles } from './onnx-split/split-merged';
+import { splitFilesFor, type SplitFiles } from './onnx-split/split-decoder';
 
-/** 3: the stamp records every source file's identity and each derived file's sha256. */
-const SPLIT_VERSION = 3;
+/**
+ * 3: the stamp records every source file's identity and each derived file's sha256.
+ * 4: the probe compares like with like (position-by-position prefill against the same on the
+ *    merged file) and feeds the cross-attention graph the first step's inputs, so verdicts of 3
+ *    that refused q8, fp16 and exporter-shaped decoders are made again.
+ */
+const SPLIT_VERSION = 4;
 
 /** `two-block`: the cache in an old and a recent block; `concat`: the export's own cached branch. */
 export type CacheLayout = 'two-block' | 'concat';
@@ -27,7 +34,7 @@ interface SourceIdentity {
 
 export interface Stamp {
   version: number;
-  /** The merged decoder and every external-data file it points into. */
+  /** The decoder file(s), the split key first, and every external-data file they point into. */
   sources: SourceIdentity[];
   /** sha256 of each derived file, by file name. */
   derived: Record<string, string>;
@@ -54,7 +61,13 @@ function sha256(path: string): string {
 export function readStamp(merged: string): Stamp | undefined {
   try {
     const stamp = JSON.parse(readFileSync(stampPath(merged), 'utf8')) as Stamp;
-    if (stamp.version !== SPLIT_VERSION || !Array.isArray(stamp.sources) || stamp.sources[0]?.file !== basename(merged) || typeof stamp.derived !== 'object') return undefined;
+    if (
+      stamp.version !== SPLIT_VERSION ||
+      !Array.isArray(stamp.sources) ||
+      stamp.sources[0]?.file !== basename(merged) ||
+      typeof stamp.derived !== 'object'
+    )
+      return undefined;
     const unchanged = stamp.sources.every((s) => {
       const now = identity(merged, join(dirname(merged), s.file));
       return now.size === s.size && now.mtimeMs === s.mtimeMs;
@@ -65,9 +78,18 @@ export function readStamp(merged: string): Stamp | undefined {
   }
 }
 
-export function writeStamp(merged: string, sources: string[], files: SplitFiles, verdict: Omit<Stamp, 'version' | 'sources' | 'derived'>): void {
+export function writeStamp(
+  merged: string,
+  sources: string[],
+  files: SplitFiles,
+  verdict: Omit<Stamp, 'version' | 'sources' | 'derived'>,
+): void {
   try {
-    const derived = Object.fromEntries(Object.values(files).filter((f) => existsSync(f)).map((f) => [basename(f), sha256(f)]));
+    const derived = Object.fromEntries(
+      Object.values(files)
+        .filter((f) => existsSync(f))
+        .map((f) => [basename(f), sha256(f)]),
+    );
     const stamp: Stamp = { version: SPLIT_VERSION, sources: sources.map((s) => identity(merged, s)), derived, ...verdict };
     writeFileAtomic(stampPath(merged), Buffer.from(JSON.stringify(stamp, null, 2)));
   } catch {
@@ -115,7 +137,13 @@ export function checkDerivedFiles(merged: string): DerivedFileReport[] {
   const hasStamp = existsSync(stampPath(merged));
   if (files.length === 0 && !hasStamp) return [];
   const stamp = readStamp(merged);
-  const problems = files.map((f) => (stamp ? derivedProblem(f, stamp) : hasStamp ? 'derived from an older or different decoder file' : 'no record of the split it belongs to'));
+  const problems = files.map((f) =>
+    stamp
+      ? derivedProblem(f, stamp)
+      : hasStamp
+        ? 'derived from an older or different decoder file'
+        : 'no record of the split it belongs to',
+  );
   if (stamp && problems.every((p) => p === undefined)) return files.map((path) => ({ path, state: 'ok' }));
   discardDerived(merged);
   return files.map((path, i) => ({ path, state: 'removed', problem: problems[i] ?? 'belongs to a split that is rebuilt' }));

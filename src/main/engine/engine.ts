@@ -6,14 +6,14 @@ import { existsSync, statSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
 import { decodeAudio, encodeAudio, checkCodes, type PlanarAudio } from './codec';
 import { readModelSpec, type ModelSpec } from './config';
-import { openDecoder, type CacheLayout, type OpenedDecoder } from './decoder-loader';
+import { openDecoder, type CacheLayout, type DecoderMode, type OpenedDecoder } from './decoder-loader';
 import type { StepRunner } from './decoder-runner';
 import type { Codes } from './delay-pattern';
 import { EngineError, runFailed, throwIfAborted } from './errors';
 import { float16ToFloat32, float32ToFloat16 } from './float16';
 import { decodeTokens, usesGuidance, type StepProgress } from './generate';
 import { checkCodecEncoder, checkModelFiles, type MainFiles } from './model-contract';
-import { requireSessionFile, resolveSessionFile, type ModelVariant } from './model-files';
+import { requireDecoderFiles, requireSessionFile, resolveSessionFile, steppingFile, type ModelVariant } from './model-files';
 import { openSession, type Device, type DeviceChoice } from './providers';
 import { validateRequest, type GenerateRequest, type ResolvedRequest } from './request';
 import { PromptTokenizer } from './tokenizer';
@@ -80,21 +80,28 @@ export class MusicgenEngine {
     this.runner = decoder.runner;
   }
 
-  /** 'split' (fast, one copy of the weights) or 'merged', with the reason when merged. */
-  get decoderMode(): { mode: 'split' | 'merged'; cache: CacheLayout; note?: string } {
+  /**
+   * 'split' (fast, one copy of the weights), or the export as it is ('merged' file or unmerged
+   * 'pair'); `note` says why whenever the fastest path (split, two-block, prefill at once) is not taken.
+   */
+  get decoderMode(): { mode: DecoderMode; cache: CacheLayout; note?: string } {
     return { mode: this.decoder.mode, cache: this.decoder.cache, note: this.decoder.note };
   }
 
   static async load(dir: string, options: EngineOptions = {}): Promise<MusicgenEngine> {
     const started = performance.now();
     if (!existsSync(dir) || !statSync(dir).isDirectory()) {
-      throw new EngineError('model-not-found', `No model folder at ${dir}. Pass --model DIR, or download one with "continuo models pull".`, dir);
+      throw new EngineError(
+        'model-not-found',
+        `No model folder at ${dir}. Pass --model DIR, or download one with "continuo models pull".`,
+        dir,
+      );
     }
     const variant = options.variant ?? 'fp32';
     const spec = readModelSpec(dir);
     const tokenizer = PromptTokenizer.load(dir);
     const files: MainFiles = {
-      decoder: requireSessionFile(dir, 'decoder', variant).path,
+      decoder: requireDecoderFiles(dir, variant),
       textEncoder: requireSessionFile(dir, 'textEncoder', variant).path,
       codecDecoder: requireSessionFile(dir, 'codecDecoder', variant).path,
     };
@@ -109,7 +116,20 @@ export class MusicgenEngine {
       await decoder.release();
       throw error;
     });
-    return new MusicgenEngine(dir, spec, variant, decoder.device, decoder.deviceReason, performance.now() - started, tokenizer, text, decoder, codec, options.threads, files);
+    return new MusicgenEngine(
+      dir,
+      spec,
+      variant,
+      decoder.device,
+      decoder.deviceReason,
+      performance.now() - started,
+      tokenizer,
+      text,
+      decoder,
+      codec,
+      options.threads,
+      files,
+    );
   }
 
   async generate(request: GenerateRequest, hooks: GenerateHooks = {}): Promise<GenerateResult> {
@@ -128,11 +148,18 @@ export class MusicgenEngine {
       decoded = await decodeTokens(
         this.runner,
         this.spec,
-        { samples, maxNewTokens: resolved.maxNewTokens, guidanceScale: resolved.guidanceScale, sampling: resolved.sampling, seed: resolved.seed, contexts: resolved.contexts },
+        {
+          samples,
+          maxNewTokens: resolved.maxNewTokens,
+          guidanceScale: resolved.guidanceScale,
+          sampling: resolved.sampling,
+          seed: resolved.seed,
+          contexts: resolved.contexts,
+        },
         { onStep: hooks.onProgress, signal: hooks.signal },
       );
     } catch (error) {
-      throw runFailed(error, this.files.decoder);
+      throw runFailed(error, steppingFile(this.files.decoder));
     } finally {
       this.runner.end();
     }
@@ -225,9 +252,11 @@ export class MusicgenEngine {
     if (this.textEncoder.inputNames.includes('attention_mask')) {
       feeds.attention_mask = new ort.Tensor('int64', batch.mask, [batch.batch, batch.length]);
     }
-    const out = (await this.textEncoder.run(feeds).catch((error) => {
-      throw runFailed(error, this.files.textEncoder);
-    })).last_hidden_state;
+    const out = (
+      await this.textEncoder.run(feeds).catch((error) => {
+        throw runFailed(error, this.files.textEncoder);
+      })
+    ).last_hidden_state;
     const hidden = out.type === 'float16' ? float16ToFloat32(out.data as Uint16Array) : (out.data as Float32Array);
     const [, T, d] = out.dims;
     const samples = prompts.length * variations;

@@ -10,7 +10,7 @@ import { pastNames, presentName } from './decoder-runner';
 import { EngineError } from './errors';
 import { readGraphIO, type DeclaredValue, type GraphIO } from './onnx-split/scan-model';
 import { recentName } from './onnx-split/two-block-cache';
-import type { SessionName } from './model-files';
+import type { DecoderFiles, SessionName } from './model-files';
 
 const REPAIR = 'Download the model again (continuo models pull).';
 
@@ -46,7 +46,11 @@ const list = (names: string[]) => `[${names.length > 6 ? [...names.slice(0, 6), 
 
 function fulfils(inputs: string[], outputs: string[], contract: Contract): boolean {
   const allowed = new Set([...contract.inputs, ...(contract.optionalInputs ?? [])]);
-  return contract.inputs.every((n) => inputs.includes(n)) && inputs.every((n) => allowed.has(n)) && contract.outputs.every((n) => outputs.includes(n));
+  return (
+    contract.inputs.every((n) => inputs.includes(n)) &&
+    inputs.every((n) => allowed.has(n)) &&
+    contract.outputs.every((n) => outputs.includes(n))
+  );
 }
 
 /** Whether a graph has at least the named inputs and outputs of `contract` (to say what a wrong file looks like). */
@@ -57,8 +61,12 @@ function resembles(inputs: string[], outputs: string[], contract: Contract): boo
 /** Throws naming `file` when its inputs/outputs are not those of `contract`. */
 export function checkNames(file: string, inputs: string[], outputs: string[], contract: Contract): void {
   if (fulfils(inputs, outputs, contract)) return;
-  const looksLike = (Object.keys(MAIN_CONTRACTS) as SessionName[]).find((s) => MAIN_CONTRACTS[s] !== contract && resembles(inputs, outputs, MAIN_CONTRACTS[s]));
-  const takes = contract.optionalInputs?.length ? `${contract.inputs.join(', ')} (and ${contract.optionalInputs.join(', ')})` : contract.inputs.join(', ');
+  const looksLike = (Object.keys(MAIN_CONTRACTS) as SessionName[]).find(
+    (s) => MAIN_CONTRACTS[s] !== contract && resembles(inputs, outputs, MAIN_CONTRACTS[s]),
+  );
+  const takes = contract.optionalInputs?.length
+    ? `${contract.inputs.join(', ')} (and ${contract.optionalInputs.join(', ')})`
+    : contract.inputs.join(', ');
   throw new EngineError(
     'model-file-mismatch',
     `${file} declares inputs ${list(inputs)} and outputs ${list(outputs)}, but ${contract.what} takes ${takes} and returns ${contract.outputs.join(', ')}` +
@@ -102,7 +110,7 @@ function disagree(configPath: string, field: string, configValue: number, file: 
 
 export interface MainFiles {
   textEncoder: string;
-  decoder: string;
+  decoder: DecoderFiles;
   codecDecoder: string;
 }
 
@@ -114,8 +122,17 @@ export function checkModelFiles(dir: string, files: MainFiles, spec: ModelSpec):
   const configPath = join(dir, 'config.json');
   const text = declaredIO(files.textEncoder);
   checkNames(files.textEncoder, names(text.inputs), names(text.outputs), MAIN_CONTRACTS.textEncoder);
-  const decoder = declaredIO(files.decoder);
-  checkDecoderIO(files.decoder, decoder, spec, configPath);
+  const decoderFiles: [string, DecoderKind][] =
+    files.decoder.layout === 'merged'
+      ? [[files.decoder.merged, 'merged']]
+      : [
+          [files.decoder.noPast, 'no-past'],
+          [files.decoder.withPast, 'with-past'],
+        ];
+  for (const [file, kind] of decoderFiles) checkDecoderIO(file, declaredIO(file), spec, configPath, kind);
+  // The text states go to the merged file, or to the pair's first-step file.
+  const decoderFile = decoderFiles[0][0];
+  const decoder = declaredIO(decoderFile);
   const codec = declaredIO(files.codecDecoder);
   checkNames(files.codecDecoder, names(codec.inputs), names(codec.outputs), MAIN_CONTRACTS.codecDecoder);
   checkCodecShapes(files.codecDecoder, find(codec.inputs, 'audio_codes'), find(codec.outputs, 'audio_values'), spec, configPath);
@@ -125,22 +142,53 @@ export function checkModelFiles(dir: string, files: MainFiles, spec: ModelSpec):
   if (textWidth && decoderWidth && textWidth !== decoderWidth) {
     throw new EngineError(
       'model-file-mismatch',
-      `${files.textEncoder} returns text states of width ${textWidth}, but ${files.decoder} takes width ${decoderWidth}: the two files come from different models. ${REPAIR}`,
+      `${files.textEncoder} returns text states of width ${textWidth}, but ${decoderFile} takes width ${decoderWidth}: the two files come from different models. ${REPAIR}`,
       files.textEncoder,
     );
   }
 }
 
-function checkDecoderIO(file: string, io: GraphIO, spec: ModelSpec, configPath: string): void {
+/** What each decoder file of a layout takes besides its cache (see model-files' DecoderFiles). */
+const DECODER_CONTRACTS = {
+  merged: MAIN_CONTRACTS.decoder,
+  'no-past': {
+    what: 'a MusicGen decoder without past (decoder_model.onnx)',
+    inputs: ['input_ids', 'encoder_hidden_states'],
+    optionalInputs: ['encoder_attention_mask'],
+    outputs: ['logits'],
+  },
+  'with-past': {
+    what: 'a MusicGen decoder with past (decoder_with_past_model.onnx)',
+    inputs: ['input_ids'],
+    optionalInputs: ['encoder_hidden_states', 'encoder_attention_mask'],
+    outputs: ['logits'],
+  },
+} satisfies Record<string, Contract>;
+
+type DecoderKind = keyof typeof DECODER_CONTRACTS;
+
+function checkDecoderIO(file: string, io: GraphIO, spec: ModelSpec, configPath: string, kind: DecoderKind): void {
   const inputs = names(io.inputs);
   const outputs = names(io.outputs);
   const past = inputs.filter((n) => n.startsWith('past_key_values.'));
-  checkNames(file, inputs.filter((n) => !past.includes(n)), outputs.filter((n) => !n.startsWith('present.')), MAIN_CONTRACTS.decoder);
-  const layers = inputs.filter((n) => /^past_key_values\.\d+\.decoder\.key$/.test(n)).length;
+  checkNames(
+    file,
+    inputs.filter((n) => !past.includes(n)),
+    outputs.filter((n) => !n.startsWith('present.')),
+    DECODER_CONTRACTS[kind],
+  );
+  const declaredLayers =
+    kind === 'no-past'
+      ? outputs.filter((n) => /^present\.\d+\.decoder\.key$/.test(n))
+      : inputs.filter((n) => /^past_key_values\.\d+\.decoder\.key$/.test(n));
+  const layers = declaredLayers.length;
   if (layers !== spec.layers) disagree(configPath, 'num_hidden_layers', spec.layers, file, `has ${layers} layers`);
   const expected = pastNames(spec.layers);
-  const missing = [...expected.filter((n) => !inputs.includes(n)), ...expected.map(presentName).filter((n) => !outputs.includes(n))];
-  const unknown = past.filter((n) => !expected.includes(n));
+  // The no-past file takes no cache; the with-past file of the pair returns the self-attention presents only.
+  const wantedInputs = kind === 'no-past' ? [] : expected;
+  const wantedOutputs = (kind === 'with-past' ? expected.filter((n) => !n.includes('.encoder.')) : expected).map(presentName);
+  const missing = [...wantedInputs.filter((n) => !inputs.includes(n)), ...wantedOutputs.filter((n) => !outputs.includes(n))];
+  const unknown = past.filter((n) => !wantedInputs.includes(n));
   if (missing.length || unknown.length) {
     throw new EngineError(
       'model-file-mismatch',
@@ -148,20 +196,30 @@ function checkDecoderIO(file: string, io: GraphIO, spec: ModelSpec, configPath: 
       file,
     );
   }
-  const cache = find(io.inputs, expected[0]);
+  const cache = kind === 'no-past' ? find(io.outputs, presentName(expected[0])) : find(io.inputs, expected[0]);
   const heads = fixed(cache, 1);
   if (heads && heads !== spec.heads) disagree(configPath, 'num_attention_heads', spec.heads, file, `has ${heads} attention heads`);
   const headDim = fixed(cache, 3);
-  if (headDim && headDim !== spec.headDim) disagree(configPath, 'hidden_size / num_attention_heads', spec.headDim, file, `has attention heads of size ${headDim}`);
+  if (headDim && headDim !== spec.headDim)
+    disagree(configPath, 'hidden_size / num_attention_heads', spec.headDim, file, `has attention heads of size ${headDim}`);
   const vocab = fixed(find(io.outputs, 'logits'), -1);
-  if (vocab && vocab !== spec.codebookSize) disagree(configPath, 'vocab_size', spec.codebookSize, file, `returns logits over ${vocab} codes`);
+  if (vocab && vocab !== spec.codebookSize)
+    disagree(configPath, 'vocab_size', spec.codebookSize, file, `returns logits over ${vocab} codes`);
 }
 
-function checkCodecShapes(file: string, codes: DeclaredValue | undefined, audio: DeclaredValue | undefined, spec: ModelSpec, configPath: string): void {
+function checkCodecShapes(
+  file: string,
+  codes: DeclaredValue | undefined,
+  audio: DeclaredValue | undefined,
+  spec: ModelSpec,
+  configPath: string,
+): void {
   const codebooks = fixed(codes, 2);
-  if (codebooks && codebooks !== spec.codebooks) disagree(configPath, 'num_codebooks', spec.codebooks, file, `handles ${codebooks} codebooks`);
+  if (codebooks && codebooks !== spec.codebooks)
+    disagree(configPath, 'num_codebooks', spec.codebooks, file, `handles ${codebooks} codebooks`);
   const channels = fixed(audio, 1);
-  if (channels && channels !== spec.channels) disagree(configPath, 'audio_channels', spec.channels, file, `handles ${channels}-channel audio`);
+  if (channels && channels !== spec.channels)
+    disagree(configPath, 'audio_channels', spec.channels, file, `handles ${channels}-channel audio`);
 }
 
 /** The codec encoder, opened only to continue audio without stored codes. */
@@ -171,13 +229,27 @@ export function checkCodecEncoder(dir: string, file: string, spec: ModelSpec): v
   checkCodecShapes(file, find(io.outputs, 'audio_codes'), find(io.inputs, 'input_values'), spec, join(dir, 'config.json'));
 }
 
-/** The derived decoder files (see onnx-split): the cached branch, plain or two-block, and the cross-attention K/V. */
-export function checkDerivedDecoder(file: string, inputs: readonly string[], outputs: readonly string[], spec: ModelSpec, kind: 'with-past' | 'two-block' | 'cross'): void {
+/**
+ * The derived decoder files (see onnx-split): the cached branch, plain or two-block, and the
+ * cross-attention K/V (which exports may compute with the first step's `input_ids` in hand).
+ */
+export function checkDerivedDecoder(
+  file: string,
+  inputs: readonly string[],
+  outputs: readonly string[],
+  spec: ModelSpec,
+  kind: 'with-past' | 'two-block' | 'cross',
+): void {
   const past = pastNames(spec.layers);
   const self = past.filter((n) => !n.includes('.encoder.'));
   const contract: Contract =
     kind === 'cross'
-      ? { what: 'the cross-attention part of the decoder', inputs: ['encoder_hidden_states'], optionalInputs: ['encoder_attention_mask'], outputs: past.filter((n) => n.includes('.encoder.')).map(presentName) }
+      ? {
+          what: 'the cross-attention part of the decoder',
+          inputs: ['encoder_hidden_states'],
+          optionalInputs: ['encoder_attention_mask', 'input_ids'],
+          outputs: past.filter((n) => n.includes('.encoder.')).map(presentName),
+        }
       : {
           what: `the decoder's cached branch`,
           inputs: ['input_ids', ...self, ...(kind === 'two-block' ? self.map(recentName) : [])],

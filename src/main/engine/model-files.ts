@@ -73,7 +73,49 @@ export function requireSessionFile(dir: string, session: SessionName, variant: M
   return found;
 }
 
-/** Variants whose decoder file is present in a model folder, best (full precision) first. */
+/**
+ * The decoder of a variant: optimum's merged file (one `If` on `use_cache_branch`), or the
+ * unmerged pair some exports ship instead (`decoder_model` for the first step, without a past,
+ * and `decoder_with_past_model` for the others). The merged file wins when both are there.
+ */
+export type DecoderFiles = { layout: 'merged'; merged: string } | { layout: 'pair'; noPast: string; withPast: string };
+
+export function pairFiles(variant: ModelVariant): { noPast: string; withPast: string } {
+  return {
+    noPast: `onnx/decoder_model${VARIANT_SUFFIX[variant]}.onnx`,
+    withPast: `onnx/decoder_with_past_model${VARIANT_SUFFIX[variant]}.onnx`,
+  };
+}
+
+export function resolveDecoderFiles(dir: string, variant: ModelVariant): DecoderFiles | undefined {
+  const merged = resolveSessionFile(dir, 'decoder', variant);
+  if (merged) return { layout: 'merged', merged: merged.path };
+  const pair = pairFiles(variant);
+  const [noPast, withPast] = [join(dir, pair.noPast), join(dir, pair.withPast)];
+  if (!existsSync(noPast) || !existsSync(withPast)) return undefined;
+  for (const path of [noPast, withPast]) {
+    if (statSync(path).size === 0)
+      throw new EngineError('model-file-corrupt', `${path} is empty. Download the model again (continuo models pull).`, path);
+  }
+  return { layout: 'pair', noPast, withPast };
+}
+
+export function requireDecoderFiles(dir: string, variant: ModelVariant): DecoderFiles {
+  const found = resolveDecoderFiles(dir, variant);
+  if (found) return found;
+  // The merged file is what the Hub's MusicGen repos carry, so the message names it.
+  requireSessionFile(dir, 'decoder', variant);
+  throw new Error('unreachable');
+}
+
+/** The file each decoder step runs (named when a step fails): the merged file or the with-past one. */
+export function steppingFile(files: DecoderFiles): string {
+  return files.layout === 'merged' ? files.merged : files.withPast;
+}
+
+/** Variants whose decoder (merged, or the unmerged pair) is present in a model folder, best (full precision) first. */
 export function installedVariants(dir: string): ModelVariant[] {
-  return MODEL_VARIANTS.filter((v) => existsSync(join(dir, onnxFile('decoder', v))));
+  return MODEL_VARIANTS.filter(
+    (v) => existsSync(join(dir, onnxFile('decoder', v))) || Object.values(pairFiles(v)).every((f) => existsSync(join(dir, f))),
+  );
 }

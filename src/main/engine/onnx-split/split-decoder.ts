@@ -1,24 +1,31 @@
 /**
- * Splits optimum's merged decoder (one `If` on `use_cache_branch`) into two models that share its
- * weights by reference:
+ * Splits a MusicGen decoder into the two models the engine runs, which share its weights by
+ * reference:
  *
  * - `*.continuo-with-past.onnx`: the cached branch as a plain graph. It runs every step, the
  *   first one too (with an empty self-attention cache).
  * - `*.continuo-two-block.onnx`: the same with its self-attention cache in two blocks, so that a
  *   step does not copy the whole cache (see two-block-cache); used when the probe agrees.
  * - `*.continuo-cross.onnx`: the part of the uncached branch that computes the cross-attention
- *   K/V from the text states, run once per generation.
+ *   K/V from the text states, run once per generation (with the first step's feeds).
+ *
+ * The decoder is optimum's merged file (one `If` on `use_cache_branch`: the branches are taken
+ * from it) or the unmerged pair (`decoder_with_past_model` is the cached branch, the K/V are
+ * pruned from `decoder_model`); the derived files are named after the merged file, or after the
+ * with-past file of the pair.
  *
  * Why: ONNX Runtime prepacks each MatMul weight once per kernel, and both branches hold kernels
  * for the same weights, so the merged model costs twice its size in memory; its `If` also copies
- * every output, the whole KV cache, once more per step. Both derived files are small: their
- * initializers are ONNX external data pointing into the original file's bytes.
+ * every output, the whole KV cache, once more per step. The derived files are small: their
+ * initializers are ONNX external data pointing into the original file's bytes (or into its own
+ * external-data file, `*.onnx_data`, where its weights already are).
  */
 import { rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import onnxProto from 'onnx-proto';
 import { writeFileAtomic } from '../../atomic-file';
 import { freeNames, prune, subgraphs } from './graph-utils';
+import type { DecoderFiles } from '../model-files';
 import { scanModel, type GraphProto, type InitializerRef, type ScannedModel, type TensorProto } from './scan-model';
 import { twoBlockCacheGraph } from './two-block-cache';
 
@@ -33,12 +40,13 @@ export interface SplitFiles {
   cross: string;
 }
 
-export function splitFilesFor(mergedPath: string): SplitFiles {
-  const base = basename(mergedPath, '.onnx');
+/** The derived files of the decoder whose split key (see splitKey) is `key`. */
+export function splitFilesFor(key: string): SplitFiles {
+  const base = basename(key, '.onnx');
   return {
-    decoder: join(dirname(mergedPath), `${base}.continuo-with-past.onnx`),
-    twoBlock: join(dirname(mergedPath), `${base}.continuo-two-block.onnx`),
-    cross: join(dirname(mergedPath), `${base}.continuo-cross.onnx`),
+    decoder: join(dirname(key), `${base}.continuo-with-past.onnx`),
+    twoBlock: join(dirname(key), `${base}.continuo-two-block.onnx`),
+    cross: join(dirname(key), `${base}.continuo-cross.onnx`),
   };
 }
 
@@ -67,31 +75,62 @@ function externalTensor(ref: InitializerRef, location: string): TensorProto {
   };
 }
 
-/** A branch of the If as a standalone graph: its outer references become inputs or initializers. */
-function promote(model: ScannedModel, location: string, name: string, branch: GraphProto, outerNames: string[], keep: number[]): GraphProto {
-  const outputs = keep.map((i) => branch.output![i]);
-  const names = new Map(keep.map((i) => [branch.output![i].name!, outerNames[i]]));
-  const nodes = renamed(prune(branch.node ?? [], outputs.map((o) => o.name!)), names);
-  const local = (branch.initializer ?? []).map((t) => t.name!);
-  const outerNodes = (model.graph.node ?? []).filter((n) => n.opType !== 'If');
+/**
+ * Nodes that compute `outputs` as a standalone graph: the names they read from outside become the
+ * model's inputs or initializers (weights by reference into `location`). `outer` are nodes of the
+ * enclosing graph a branch may read from (none for a file of the pair).
+ */
+function standalone(
+  model: ScannedModel,
+  location: string,
+  name: string,
+  body: { nodes: NodeProto[]; initializer: TensorProto[]; outputs: ValueInfoProto[] },
+  outer: NodeProto[],
+): GraphProto {
+  const nodes = prune(
+    body.nodes,
+    body.outputs.map((o) => o.name!),
+  );
+  const local = body.initializer.map((t) => t.name!);
   let free = freeNames(nodes, local);
-  const pre = prune(outerNodes, [...free]);
+  const pre = prune(outer, [...free]);
   free = freeNames([...pre, ...nodes], local);
   const inputs: ValueInfoProto[] = (model.graph.input ?? []).filter((i) => free.has(i.name!) && i.name !== 'use_cache_branch');
   const initializers = [...free].flatMap((n) => (model.initializers.has(n) ? [externalTensor(model.initializers.get(n)!, location)] : []));
   const missing = [...free].filter((n) => !inputs.some((i) => i.name === n) && !model.initializers.has(n));
-  if (missing.length) throw new Error(`the ${name} graph reads values the merged model does not provide: ${missing.slice(0, 3).join(', ')}`);
-  return {
+  if (missing.length) throw new Error(`the ${name} graph reads values the decoder does not provide: ${missing.slice(0, 3).join(', ')}`);
+  return { name, node: [...pre, ...nodes], input: inputs, output: body.outputs, initializer: [...body.initializer, ...initializers] };
+}
+
+/** A branch of the If as a standalone graph, returning the If's outputs numbered `keep`. */
+function promote(
+  model: ScannedModel,
+  location: string,
+  name: string,
+  branch: GraphProto,
+  outerNames: string[],
+  keep: number[],
+): GraphProto {
+  const names = new Map(keep.map((i) => [branch.output![i].name!, outerNames[i]]));
+  const outputs = keep.map((i) => ({ ...branch.output![i], name: outerNames[i] }));
+  const outer = (model.graph.node ?? []).filter((n) => n.opType !== 'If');
+  return standalone(
+    model,
+    location,
     name,
-    node: [...pre, ...nodes],
-    input: inputs,
-    output: outputs.map((o, j) => ({ ...o, name: outerNames[keep[j]] })),
-    initializer: [...(branch.initializer ?? []), ...initializers],
-  };
+    { nodes: renamed(branch.node ?? [], names), initializer: branch.initializer ?? [], outputs },
+    outer,
+  );
+}
+
+/** A file of the pair as a standalone graph returning the outputs `keep` picks. */
+function whole(model: ScannedModel, location: string, name: string, keep: (output: string) => boolean): GraphProto {
+  const outputs = (model.graph.output ?? []).filter((o) => keep(o.name!));
+  return standalone(model, location, name, { nodes: model.graph.node ?? [], initializer: model.graph.initializer ?? [], outputs }, []);
 }
 
 function writeGraph(path: string, model: ScannedModel, graph: GraphProto): void {
-  const bytes = onnx.ModelProto.encode({ ...model.header, producerName: 'continuo (split of an optimum merged decoder)', graph }).finish();
+  const bytes = onnx.ModelProto.encode({ ...model.header, producerName: 'continuo (split of a MusicGen decoder)', graph }).finish();
   writeFileAtomic(path, bytes);
 }
 
@@ -113,22 +152,64 @@ function externalLocations(graph: GraphProto, found = new Set<string>()): Set<st
   return found;
 }
 
-/**
- * The files a split of `mergedPath` reads: the merged file itself (its weights are referenced by
- * offset) and every external-data file its tensors point into.
- */
-function sourcesOf(mergedPath: string, model: ScannedModel): string[] {
+/** The external-data files (absolute paths) a scanned model's tensors point into. */
+function externalFiles(path: string, model: ScannedModel): string[] {
   const locations = externalLocations(model.graph);
   for (const ref of model.initializers.values()) if ('inline' in ref) externalLocations({ initializer: [ref.inline] }, locations);
-  return [mergedPath, ...[...locations].sort().map((l) => join(dirname(mergedPath), l))];
+  return [...locations].sort().map((l) => join(dirname(path), l));
 }
 
-/**
- * Writes the split files; `twoBlockError` says why the two-block file could not be made (the
- * plain cached branch is still written and usable); `sources` are the files the split reads.
- */
-export function splitMergedDecoder(mergedPath: string): { files: SplitFiles; sources: string[]; twoBlockError?: string } {
-  const model = scanModel(mergedPath);
+/** The file the derived files are named after (and their stamp is kept beside). */
+export function splitKey(files: DecoderFiles): string {
+  return files.layout === 'merged' ? files.merged : files.withPast;
+}
+
+const QUANTIZED_OPS = new Set([
+  'DynamicQuantizeLinear',
+  'MatMulInteger',
+  'DequantizeLinear',
+  'QLinearMatMul',
+  'DynamicQuantizeMatMul',
+  'MatMulIntegerToFloat',
+  'MatMulNBits',
+  'GatherBlockQuantized',
+]);
+
+function isQuantized(graph: GraphProto): boolean {
+  return (graph.node ?? []).some((n) => QUANTIZED_OPS.has(n.opType ?? '') || subgraphs(n).some(isQuantized));
+}
+
+export interface SplitResult {
+  files: SplitFiles;
+  /** Every file the derived graphs read: the decoder file(s) and their external-data files, the key first. */
+  sources: string[];
+  /** Whether the decoder computes with quantized weights (its activations quantized at run time). */
+  quantized: boolean;
+  /** Why the two-block file could not be made (the plain cached branch is still written and usable). */
+  twoBlockError?: string;
+}
+
+const isEncoderPresent = (name: string) => /^present\.\d+\.encoder\.(key|value)$/.test(name);
+
+/** The cached branch and the cross-attention K/V graph, from the merged file or the pair. */
+function branches(files: DecoderFiles): { decoder: GraphProto; cross: GraphProto; scanned: ScannedModel[]; sources: string[] } {
+  if (files.layout === 'pair') {
+    const withPast = scanModel(files.withPast);
+    const noPast = scanModel(files.noPast);
+    const cross = whole(noPast, basename(files.noPast), 'cross_attention_kv', isEncoderPresent);
+    if (!(cross.output ?? []).length) throw new Error(`${basename(files.noPast)} returns no cross-attention presents`);
+    return {
+      decoder: whole(withPast, basename(files.withPast), 'decoder_with_past', (name) => !isEncoderPresent(name)),
+      cross,
+      scanned: [withPast, noPast],
+      sources: [
+        files.withPast,
+        files.noPast,
+        ...new Set([...externalFiles(files.withPast, withPast), ...externalFiles(files.noPast, noPast)]),
+      ],
+    };
+  }
+  const model = scanModel(files.merged);
   const ifNode = (model.graph.node ?? []).find((n) => n.opType === 'If' && n.input?.[0] === 'use_cache_branch');
   if (!ifNode) throw new Error('it is not a merged decoder (no If on use_cache_branch)');
   const branch = (name: string) => ifNode.attribute?.find((a) => a.name === name)?.g;
@@ -137,20 +218,32 @@ export function splitMergedDecoder(mergedPath: string): { files: SplitFiles; sou
   if (!withPast || !noPast) throw new Error('its If node lacks a branch');
   const outer = ifNode.output ?? [];
   const all = outer.map((_, i) => i);
-  const cross = all.filter((i) => /^present\.\d+\.encoder\.(key|value)$/.test(outer[i]));
+  const cross = all.filter((i) => isEncoderPresent(outer[i]));
   if (cross.length === 0) throw new Error('it returns no cross-attention presents');
-  const location = basename(mergedPath);
-  const files = splitFilesFor(mergedPath);
-  const sources = sourcesOf(mergedPath, model);
-  const decoder = promote(model, location, 'decoder_with_past', withPast, outer, all);
-  writeGraph(files.decoder, model, decoder);
-  writeGraph(files.cross, model, promote(model, location, 'cross_attention_kv', noPast, outer, cross));
+  const location = basename(files.merged);
+  return {
+    decoder: promote(model, location, 'decoder_with_past', withPast, outer, all),
+    cross: promote(model, location, 'cross_attention_kv', noPast, outer, cross),
+    scanned: [model],
+    sources: [files.merged, ...externalFiles(files.merged, model)],
+  };
+}
+
+/** Writes the split files beside the decoder. */
+export function splitDecoder(files: DecoderFiles): SplitResult {
+  const key = splitKey(files);
+  const { decoder, cross, scanned, sources } = branches(files);
+  const header = scanned[0];
+  const derived = splitFilesFor(key);
+  writeGraph(derived.decoder, header, decoder);
+  writeGraph(derived.cross, header, cross);
+  const quantized = scanned.some((m) => isQuantized(m.graph));
   const layers = (decoder.input ?? []).filter((i) => /^past_key_values\.\d+\.decoder\.key$/.test(i.name ?? '')).length;
   try {
-    writeGraph(files.twoBlock, model, twoBlockCacheGraph(decoder, layers));
-    return { files, sources };
+    writeGraph(derived.twoBlock, header, twoBlockCacheGraph(decoder, layers));
+    return { files: derived, sources, quantized };
   } catch (error) {
-    rmSync(files.twoBlock, { force: true });
-    return { files, sources, twoBlockError: (error as Error).message };
+    rmSync(derived.twoBlock, { force: true });
+    return { files: derived, sources, quantized, twoBlockError: (error as Error).message };
   }
 }

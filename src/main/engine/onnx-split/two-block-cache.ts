@@ -109,7 +109,8 @@ function layoutPath(g: Graph, start: string, ignore: NodeProto | undefined): { p
     for (const node of g.consumers.get(name) ?? []) {
       if (node === ignore) continue;
       if (node.opType === 'MatMul') {
-        if (node.input?.[1] !== name || derived.has(node.input[0])) throw new Error(`${start} reaches a MatMul other than as its second operand`);
+        if (node.input?.[1] !== name || derived.has(node.input[0]))
+          throw new Error(`${start} reaches a MatMul other than as its second operand`);
         if (matmul && matmul !== node) throw new Error(`${start} reaches more than one MatMul`);
         matmul = node;
         continue;
@@ -128,13 +129,22 @@ function layoutPath(g: Graph, start: string, ignore: NodeProto | undefined): { p
   if (!matmul) throw new Error(`${start} reaches no MatMul`);
   // A Mul/Div on the path scales the cache by something else (a scale), never by the cache itself.
   for (const node of path) {
-    if ((node.opType === 'Mul' || node.opType === 'Div') && (node.input ?? []).filter((i) => derived.has(i)).length !== 1) throw new Error(`${start} is multiplied by itself`);
+    if ((node.opType === 'Mul' || node.opType === 'Div') && (node.input ?? []).filter((i) => derived.has(i)).length !== 1)
+      throw new Error(`${start} is multiplied by itself`);
   }
   return { path: g.nodes.filter((n) => path.has(n)), matmul };
 }
 
 /** Copies the layout path for one block; returns the name its MatMul operand gets in the copy. */
-function clonePath(r: Rewriter, path: NodeProto[], matmul: NodeProto, from: string, to: string, tag: string, shapes: Map<NodeProto, string>): string {
+function clonePath(
+  r: Rewriter,
+  path: NodeProto[],
+  matmul: NodeProto,
+  from: string,
+  to: string,
+  tag: string,
+  shapes: Map<NodeProto, string>,
+): string {
   const names = new Map<string, string>([[from, to]]);
   const map = (n: string) => names.get(n) ?? n;
   for (const node of path) {
@@ -179,7 +189,11 @@ function withSequenceDim(info: ValueInfoProto, name: string, dimParam: string): 
   const tensor = info.type?.tensorType;
   const dims = tensor?.shape?.dim;
   if (!tensor || !dims || dims.length !== 4) return { ...info, name };
-  return { ...info, name, type: { ...info.type, tensorType: { ...tensor, shape: { dim: dims.map((d, k) => (k === 2 ? { dimParam } : d)) } } } };
+  return {
+    ...info,
+    name,
+    type: { ...info.type, tensorType: { ...tensor, shape: { dim: dims.map((d, k) => (k === 2 ? { dimParam } : d)) } } },
+  };
 }
 
 /**
@@ -202,9 +216,11 @@ export function twoBlockCacheGraph(graph: GraphProto, layers: number): GraphProt
       if (g.subgraphReads.has(past)) throw new Error(`${past} is read inside a subgraph`);
       const readers = g.consumers.get(past) ?? [];
       const concat = readers.find((n) => n.opType === 'Concat');
-      if (!concat || readers.some((n) => n !== concat && n.opType !== 'Shape')) throw new Error(`${past} is read by something other than one Concat and Shape nodes`);
+      if (!concat || readers.some((n) => n !== concat && n.opType !== 'Shape'))
+        throw new Error(`${past} is read by something other than one Concat and Shape nodes`);
       const axis = attr(concat, 'axis');
-      if (concat.input?.length !== 2 || concat.input[0] !== past || (axis !== 2 && axis !== -2)) throw new Error(`${past} is not concatenated with the new positions on the sequence axis`);
+      if (concat.input?.length !== 2 || concat.input[0] !== past || (axis !== 2 && axis !== -2))
+        throw new Error(`${past} is not concatenated with the new positions on the sequence axis`);
       const joined = concat.output![0];
       // The present is the Concat's output, or an Identity of it.
       const identity = (g.consumers.get(joined) ?? []).find((n) => n.opType === 'Identity' && n.output?.[0] === present);
@@ -260,5 +276,7 @@ export function twoBlockCacheGraph(graph: GraphProto, layers: number): GraphProt
   const kept = g.nodes.filter((n) => !removed.has(n));
   // Copies made only for their shapes leave a few dead nodes behind.
   const nodes = prune(sortNodes([...kept, ...r.added]), [...g.outputs]);
-  return { ...graph, input: inputs, node: nodes, initializer: [...(graph.initializer ?? []), ...r.initializers] };
+  const read = freeNames(nodes);
+  const initializer = [...(graph.initializer ?? []), ...r.initializers].filter((t) => read.has(t.name!));
+  return { ...graph, input: inputs, node: nodes, initializer };
 }

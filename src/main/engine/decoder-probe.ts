@@ -1,0 +1,155 @@
+/**
+ * Checks a split decoder against the decoder as exported (the merged file, or the unmerged pair)
+ * on a short deterministic probe before the engine trusts it: three positions as one prefill, then
+ * two cached steps; the split runner folds its recent block after two positions, so every part of
+ * the two-block cache is exercised.
+ *
+ * Like is compared with like. Quantized decoders compute one activation scale per tensor at run
+ * time (DynamicQuantizeLinear), so a three-position prefill quantizes differently from three
+ * single-position runs: the same decoder gives different logits the two ways, and comparing a
+ * split fed position by position with the export fed all at once refused every q8 file. So:
+ *
+ * - single positions: the split, fed the prefill position by position, against the export fed
+ *   the same way — this decides whether the split is used;
+ * - the prefill at once: the split against the export fed at once — this decides whether a
+ *   context is fed at once (else position by position, which the first comparison vouched for).
+ *
+ * The tolerance is 1e-3 of the logits' scale. A quantized decoder amplifies the rounding of a
+ * reordered float sum (the two-block cache adds the attention of two blocks) into a different
+ * rounding of an activation, so for it the tolerance is at least what the export itself moves
+ * between its two ways of running the prefill: a split that differs from the export by less than
+ * the export differs from itself is as good as the export.
+ */
+import * as ort from 'onnxruntime-node';
+import type { ModelSpec } from './config';
+import { stepByPosition, type StepRunner } from './decoder-runner';
+import { float32ToFloat16 } from './float16';
+
+const TOLERANCE = 1e-3;
+
+export interface ProbeVerdict {
+  valid: boolean;
+  /** Whether a context may be fed as one multi-position prefill. */
+  multiTokenPrefill: boolean;
+  /** The largest difference between the split's logits and the export's, where it was decided. */
+  maxDifference: number;
+  /** The largest difference accepted. */
+  tolerance: number;
+  /** Why the split was refused, or why a context is fed position by position. */
+  reason?: string;
+}
+
+/** Deterministic pseudo-random values for the probe. */
+function probeValues(count: number, seed: number, scale: number): Float32Array {
+  let x = seed;
+  return Float32Array.from({ length: count }, () => {
+    x = (Math.imul(x, 1664525) + 1013904223) >>> 0;
+    return (x / 2 ** 32 - 0.5) * scale;
+  });
+}
+
+function maxAbsDifference(a: Float32Array[], b: Float32Array[]): number {
+  let max = 0;
+  for (const [i, x] of a.entries()) {
+    const y = b[i];
+    if (x.length !== y.length) return Infinity;
+    for (let j = 0; j < x.length; j++) {
+      const d = Math.abs(x[j] - y[j]);
+      // NaN counts as a mismatch.
+      max = d > max || Number.isNaN(d) ? (Number.isNaN(d) ? Infinity : d) : max;
+    }
+  }
+  return max;
+}
+
+const short = (error: unknown) => String((error as Error)?.message ?? error).split('\n')[0];
+
+/**
+ * Probes `candidate` (a split runner; `multiTokenPrefill` says how it takes a prefill) against
+ * `reference` (the export). `quantized`: the decoder quantizes its activations at run time.
+ */
+export async function probeSplit(
+  reference: StepRunner,
+  candidate: (multiTokenPrefill: boolean) => StepRunner,
+  spec: ModelSpec,
+  textDim: number,
+  quantized: boolean,
+): Promise<ProbeVerdict> {
+  const K = spec.codebooks;
+  const T = 5;
+  const values = probeValues(T * textDim, 7, 2);
+  const states =
+    reference.encoderStateType === 'float16'
+      ? new ort.Tensor('float16', float32ToFloat16(values), [1, T, textDim])
+      : new ort.Tensor('float32', values, [1, T, textDim]);
+  const mask = new ort.Tensor('int64', BigInt64Array.from([1n, 1n, 1n, 1n, 0n]), [1, T]);
+  const ids = (length: number, offset = 0) =>
+    BigInt64Array.from({ length: K * length }, (_, i) => BigInt((i * 37 + offset * 11 + 5) % spec.codebookSize));
+  const steps: [BigInt64Array, number][] = [
+    [ids(3), 3],
+    [ids(1, 9), 1],
+    [ids(1, 4), 1],
+  ];
+  const run = async (runner: StepRunner, byPosition: boolean) => {
+    await runner.begin(states, mask, 1);
+    const logits: Float32Array[] = [];
+    try {
+      for (const [i, [input, length]] of steps.entries()) {
+        const step = byPosition
+          ? stepByPosition((...a) => runner.step(...a), input, K, length, i === 0)
+          : runner.step(input, K, length, i === 0);
+        logits.push((await step).logits.slice());
+      }
+    } finally {
+      runner.end();
+    }
+    return logits;
+  };
+
+  const byPosition = await run(reference, true);
+  const atOnce = await run(reference, false);
+  const scale = Math.max(1, ...atOnce.flatMap((l) => Array.from(l, Math.abs)));
+  const own = maxAbsDifference(atOnce, byPosition);
+  const tolerance = Math.max(TOLERANCE * scale, quantized && Number.isFinite(own) ? own : 0);
+
+  let stepwise: number;
+  try {
+    stepwise = maxAbsDifference(byPosition, await run(candidate(false), false));
+  } catch (error) {
+    return {
+      valid: false,
+      multiTokenPrefill: false,
+      maxDifference: Infinity,
+      tolerance,
+      reason: `the split decoder failed on the probe (${short(error)})`,
+    };
+  }
+  if (!(stepwise <= tolerance)) {
+    return {
+      valid: false,
+      multiTokenPrefill: false,
+      maxDifference: stepwise,
+      tolerance,
+      reason: `the split decoder differed from the export by ${stepwise} on single positions (tolerance ${tolerance})`,
+    };
+  }
+  let multi: number;
+  let failure = '';
+  try {
+    multi = maxAbsDifference(atOnce, await run(candidate(true), false));
+  } catch (error) {
+    multi = Infinity;
+    failure = ` (${short(error)})`;
+  }
+  if (multi <= tolerance) return { valid: true, multiTokenPrefill: true, maxDifference: Math.max(stepwise, multi), tolerance };
+  const why = failure
+    ? `it failed on a multi-position prefill${failure}`
+    : `a multi-position prefill differed from the export's by ${multi}`;
+  return {
+    valid: true,
+    multiTokenPrefill: false,
+    maxDifference: stepwise,
+    tolerance,
+    reason: `a context is fed position by position: ${why}`,
+  };
+}
