@@ -74,10 +74,14 @@ export interface Candidate {
   memoryBytes: number;
   /** Measured here, or null before calibration. */
   secondsPerSecond: number | null;
+  /** The decoder's work per step, layers × hidden²: what a step's time grows with. */
+  compute: number;
 }
 
 /** The share of this computer's memory a model may take: the OS, the app and the browser need the rest. */
 export const MEMORY_SHARE = 0.7;
+/** Slowest speed worth recommending: 4 s of compute per second of audio, 30 s of music in 2 minutes. */
+export const USABLE_SECONDS_PER_SECOND = 4;
 
 export interface Recommendation {
   id: string;
@@ -86,26 +90,44 @@ export interface Recommendation {
 }
 
 const gb = (bytes: number) => `${(bytes / 1e9).toFixed(1)} GB`;
+const rate = (s: number) => `${s.toFixed(2)} s of compute per second of audio`;
 
 /**
- * The rule: of the variants whose estimated memory fits in 70 % of this computer's memory, take
- * the highest quality tier (larger model); within it, the fastest measured here, else (none
- * measured) the one needing the least memory, which is also the fastest on a CPU.
+ * The rule, in order:
+ * 1. Only variants whose estimated memory fits in 70 % of this computer's memory.
+ * 2. Speed: measured here, else predicted from the nearest measured variant scaled by the decoder's
+ *    work per step (layers × hidden²; weights' precision is not scaled: on CPUs q8 is not reliably
+ *    faster). With no measurement at all, nothing can be said about speed: recommend the smallest
+ *    model in its smallest download, to be measured after install (pull calibrates it).
+ * 3. The best-sounding tier with a variant at or under 4 s of compute per second of audio, its
+ *    fastest variant; if none is that fast, the fastest variant overall.
  */
 export function recommendModel(candidates: Candidate[], totalMemoryBytes: number): Recommendation | null {
-  const budget = totalMemoryBytes * MEMORY_SHARE;
-  const fitting = candidates.filter((c) => c.memoryBytes <= budget);
+  const fitting = candidates.filter((c) => c.memoryBytes <= totalMemoryBytes * MEMORY_SHARE);
   if (fitting.length === 0) return null;
-  const tier = Math.max(...fitting.map((c) => c.tier));
-  const inTier = fitting.filter((c) => c.tier === tier);
-  const measured = inTier.filter((c) => c.secondsPerSecond !== null).sort((a, b) => a.secondsPerSecond! - b.secondsPerSecond!);
-  const best = measured[0] ?? [...inTier].sort((a, b) => a.memoryBytes - b.memoryBytes)[0];
-  const fits = `the best-sounding model that fits in this computer's ${gb(totalMemoryBytes)} of memory (it needs about ${gb(best.memoryBytes)})`;
-  const speed =
-    best.secondsPerSecond !== null
-      ? `, and its fastest variant measured here (${best.secondsPerSecond.toFixed(2)} s of compute per second of audio)`
-      : inTier.length > 1
-        ? ', in its lightest variant (the quickest on a CPU; not measured here yet)'
-        : '';
-  return { id: best.id, variant: best.variant, reason: `${best.name} ${best.variant}: ${fits}${speed}.` };
+  const memory = (c: Candidate) => `it needs about ${gb(c.memoryBytes)} of this computer's ${gb(totalMemoryBytes)}`;
+  const measured = fitting.filter((c) => c.secondsPerSecond !== null);
+  if (measured.length === 0) {
+    const first = [...fitting].sort((a, b) => a.tier - b.tier || a.memoryBytes - b.memoryBytes)[0];
+    return {
+      id: first.id,
+      variant: first.variant,
+      reason: `${first.name} ${first.variant}: start here (${memory(first)}). Its speed is measured after download; then Continuo says whether a larger model runs at a usable speed on this computer.`,
+    };
+  }
+  const speed = (c: Candidate): { value: number; measured: boolean } => {
+    if (c.secondsPerSecond !== null) return { value: c.secondsPerSecond, measured: true };
+    const base = [...measured].sort((a, b) => Math.abs(Math.log(a.compute / c.compute)) - Math.abs(Math.log(b.compute / c.compute)))[0];
+    return { value: base.secondsPerSecond! * (c.compute / base.compute), measured: false };
+  };
+  const rated = fitting.map((c) => ({ c, speed: speed(c) }));
+  const usable = rated.filter((r) => r.speed.value <= USABLE_SECONDS_PER_SECOND);
+  const pool = usable.length > 0 ? usable.filter((r) => r.c.tier === Math.max(...usable.map((u) => u.c.tier))) : rated;
+  const best = [...pool].sort((a, b) => a.speed.value - b.speed.value || a.c.memoryBytes - b.c.memoryBytes)[0];
+  const how = `${best.speed.measured ? 'measured' : 'predicted from the speed measured'} here: ${rate(best.speed.value)}`;
+  const why =
+    usable.length > 0
+      ? `the best-sounding model that runs at a usable speed on this computer (${how}; ${memory(best.c)})`
+      : `the fastest model on this computer, though slower than ${USABLE_SECONDS_PER_SECOND} s per second of audio (${how}; ${memory(best.c)})`;
+  return { id: best.c.id, variant: best.c.variant, reason: `${best.c.name} ${best.c.variant}: ${why}.` };
 }

@@ -82,6 +82,7 @@ export class ModelService {
           tier: entry.tier ?? 1,
           memoryBytes: v.memoryBytes!,
           secondsPerSecond: v.secondsPerSecond ?? null,
+          compute: entry.architecture ? entry.architecture.layers * entry.architecture.hiddenSize ** 2 : 1,
         }));
     });
     const pick = recommendModel(candidates, this.options.totalMemoryBytes ?? totalmem());
