@@ -4,7 +4,11 @@
  */
 export const CALL_CHANNEL_PREFIX = 'continuo:call:';
 export const EVENT_CHANNEL = 'continuo:event';
-export const AUDIO_SCHEME = 'continuo-audio';
+/** The desktop app's own origin: the renderer and take audio are served under it (src/main/app-protocol.ts). */
+export const APP_SCHEME = 'continuo';
+export const APP_HOST = 'app';
+export const APP_ORIGIN = `${APP_SCHEME}://${APP_HOST}`;
 
 export const callChannel = (method: string) => `${CALL_CHANNEL_PREFIX}${method}`;
-export const audioUrl = (takeId: string) => `${AUDIO_SCHEME}://take/${encodeURIComponent(takeId)}`;
+/** Same-origin with the page, so wavesurfer's fetch of the audio is not a cross-origin read. */
+export const audioUrl = (takeId: string) => `${APP_ORIGIN}/audio/${encodeURIComponent(takeId)}`;
