@@ -9,7 +9,11 @@ import { RemoteEngineHost, serveEngine, type Channel } from '../../src/main/serv
 import { sleep, watchProcess } from '../transport/ws-raw';
 
 /** A channel pair in one process: what one side posts, the other receives on the next tick. */
-function pipePair(): { caller: Channel & { fail?: (m: unknown) => boolean }; worker: Channel & { fail?: (m: unknown) => boolean }; toCaller: unknown[] } {
+function pipePair(): {
+  caller: Channel & { fail?: (m: unknown) => boolean };
+  worker: Channel & { fail?: (m: unknown) => boolean };
+  toCaller: unknown[];
+} {
   const callerListeners: ((m: unknown) => void)[] = [];
   const workerListeners: ((m: unknown) => void)[] = [];
   const toCaller: unknown[] = [];
@@ -103,7 +107,8 @@ describe('engine protocol failures', () => {
       post(m) {
         const { id } = m as { id: number };
         setImmediate(() => {
-          for (const junk of [null, undefined, 42, 'x', [], { id: 'x' }, { id }.constructor, { id: 999 }, { id, progress: { step: 1 } }]) listener(junk);
+          for (const junk of [null, undefined, 42, 'x', [], { id: 'x' }, { id }.constructor, { id: 999 }, { id, progress: { step: 1 } }])
+            listener(junk);
           listener({ id, ok: false, error: null });
         });
       },
@@ -144,7 +149,8 @@ describe('engine protocol failures', () => {
   it('the worker side answers garbage, unknown operations and unpostable results without throwing', async () => {
     const { caller, worker, toCaller } = pipePair();
     serveEngine(worker);
-    for (const junk of [null, undefined, 7, 'x', [], { op: 'load' }, { id: 'x', op: 'unload' }, { id: 1, op: 'cancel', target: 99 }]) caller.post(junk);
+    for (const junk of [null, undefined, 7, 'x', [], { op: 'load' }, { id: 'x', op: 'unload' }, { id: 1, op: 'cancel', target: 99 }])
+      caller.post(junk);
     caller.post({ id: 2, op: 'rm -rf' });
     caller.post({ id: 3, op: 'load', model: MODEL, options: { variant: 'fp32', device: 'cpu' } });
     // The result of `unload` cannot be posted: it becomes an error reply. Then the error reply
@@ -155,7 +161,8 @@ describe('engine protocol failures', () => {
     worker.fail = () => true;
     caller.post({ id: 5, op: 'unload' });
     await sleep(50);
-    const byId = (id: number) => toCaller.find((m) => (m as { id: number }).id === id) as { ok: boolean; error?: { message: string } } | undefined;
+    const byId = (id: number) =>
+      toCaller.find((m) => (m as { id: number }).id === id) as { ok: boolean; error?: { message: string } } | undefined;
     expect(byId(2)).toMatchObject({ ok: false, error: { message: 'Unknown engine operation "rm -rf".' } });
     expect(byId(3)).toMatchObject({ ok: false });
     expect(byId(4)).toMatchObject({ ok: false, error: { message: 'could not be cloned' } });

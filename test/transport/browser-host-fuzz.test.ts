@@ -13,7 +13,19 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { startBrowserHost, type BrowserHost } from '../../src/main/transport/browser-host';
 import { testServices } from '../helpers/services';
-import { INVALID_UTF8, OP, closedWithin, frame, rawSocket, rawUpgraded, sleep, upgradeRequest, watchProcess, wsCall, wsConnect } from './ws-raw';
+import {
+  INVALID_UTF8,
+  OP,
+  closedWithin,
+  frame,
+  rawSocket,
+  rawUpgraded,
+  sleep,
+  upgradeRequest,
+  watchProcess,
+  wsCall,
+  wsConnect,
+} from './ws-raw';
 
 const SEED = Number(process.env.CONTINUO_FUZZ_SEED ?? 0x5eed2024);
 const FUZZ_CASES = 320;
@@ -35,14 +47,47 @@ function rng(seed: number) {
   const int = (n: number) => Math.floor(next() * n);
   const pick = <T>(items: readonly T[]): T => items[int(items.length)];
   const bytes = (n: number) => Buffer.from(Array.from({ length: n }, () => int(256)));
-  const text = (n: number) => Array.from({ length: n }, () => String.fromCodePoint(pick([int(128), 0x80 + int(0x780), 0x4e00 + int(0x5000), 0x1f300 + int(0x300)]))).join('');
+  const text = (n: number) =>
+    Array.from({ length: n }, () =>
+      String.fromCodePoint(pick([int(128), 0x80 + int(0x780), 0x4e00 + int(0x5000), 0x1f300 + int(0x300)])),
+    ).join('');
   return { next, int, pick, bytes, text };
 }
 type Rng = ReturnType<typeof rng>;
 
 /** Read-only methods: random params to these never change the library or start work. */
-const READ_ONLY = ['app/info', 'jobs/list', 'takes/list', 'takes/get', 'takes/lineage', 'takes/tags', 'projects/list', 'projects/get', 'models/list', 'settings/get'];
-const HOSTILE_METHODS = ['__proto__', 'constructor', 'prototype', 'hasOwnProperty', 'toString', 'valueOf', '__defineGetter__', 'fs/readFile', '../../etc/passwd', 'app/info\u0000', 'APP/INFO', ' app/info', '', 'x'.repeat(5000), '\ud800', 'jobs/', '/', 'takes/list/../../app/info'];
+const READ_ONLY = [
+  'app/info',
+  'jobs/list',
+  'takes/list',
+  'takes/get',
+  'takes/lineage',
+  'takes/tags',
+  'projects/list',
+  'projects/get',
+  'models/list',
+  'settings/get',
+];
+const HOSTILE_METHODS = [
+  '__proto__',
+  'constructor',
+  'prototype',
+  'hasOwnProperty',
+  'toString',
+  'valueOf',
+  '__defineGetter__',
+  'fs/readFile',
+  '../../etc/passwd',
+  'app/info\u0000',
+  'APP/INFO',
+  ' app/info',
+  '',
+  'x'.repeat(5000),
+  '\ud800',
+  'jobs/',
+  '/',
+  'takes/list/../../app/info',
+];
 
 function randomValue(r: Rng, depth = 0): unknown {
   switch (r.int(depth > 3 ? 7 : 10)) {
@@ -64,7 +109,9 @@ function randomValue(r: Rng, depth = 0): unknown {
       return Array.from({ length: r.int(5) }, () => randomValue(r, depth + 1));
     default: {
       const o: Record<string, unknown> = {};
-      for (let i = r.int(5); i > 0; i--) o[r.pick(['id', 'limit', 'offset', 'query', 'tag', 'prompt', 'seconds', '__proto__', 'constructor', 'prototype', r.text(6)])] = randomValue(r, depth + 1);
+      for (let i = r.int(5); i > 0; i--)
+        o[r.pick(['id', 'limit', 'offset', 'query', 'tag', 'prompt', 'seconds', '__proto__', 'constructor', 'prototype', r.text(6)])] =
+          randomValue(r, depth + 1);
       return o;
     }
   }
@@ -127,9 +174,12 @@ type Case = (ctx: FuzzContext, r: Rng) => Promise<void>;
 const CASES: Record<string, Case> = {
   'random bytes as a text frame': (ctx, r) => viaRaw(ctx, true, (s) => s.write(frame(OP.text, r.bytes(1 + r.int(300))))),
   'random text': (ctx, r) => viaClient(ctx, (ws) => ws.send(r.text(1 + r.int(200)))),
-  'binary frame': (ctx, r) => viaClient(ctx, (ws) => ws.send(r.pick([r.bytes(1 + r.int(500)), Buffer.from('{"id":1,"method":"app/info","params":{}}')]))),
+  'binary frame': (ctx, r) =>
+    viaClient(ctx, (ws) => ws.send(r.pick([r.bytes(1 + r.int(500)), Buffer.from('{"id":1,"method":"app/info","params":{}}')]))),
   'huge JSON under the limit': (ctx, r) =>
-    viaClient(ctx, (ws) => ws.send(JSON.stringify({ id: 1, method: r.pick(READ_ONLY), params: { query: 'q'.repeat(LIMIT - 200 - r.int(1000)) } }))),
+    viaClient(ctx, (ws) =>
+      ws.send(JSON.stringify({ id: 1, method: r.pick(READ_ONLY), params: { query: 'q'.repeat(LIMIT - 200 - r.int(1000)) } })),
+    ),
   'deeply nested JSON': (ctx, r) => {
     const depth = r.pick([1000, 10_000, 100_000, 200_000]);
     const body = nested(depth, r.pick(['array', 'object'] as const));
@@ -137,15 +187,29 @@ const CASES: Record<string, Case> = {
   },
   'wrong types for id, method, params': (ctx, r) =>
     viaClient(ctx, (ws) =>
-      ws.send(JSON.stringify({ id: r.pick([randomValue(r), 1, -1, 1.5, '1', null, 2 ** 60]), method: r.pick([randomValue(r), r.pick(READ_ONLY), 42, null, ['app/info']]), params: r.pick([randomValue(r), 'x', 7, [], null]) })),
+      ws.send(
+        JSON.stringify({
+          id: r.pick([randomValue(r), 1, -1, 1.5, '1', null, 2 ** 60]),
+          method: r.pick([randomValue(r), r.pick(READ_ONLY), 42, null, ['app/info']]),
+          params: r.pick([randomValue(r), 'x', 7, [], null]),
+        }),
+      ),
     ),
-  'not a request at all': (ctx, r) => viaClient(ctx, (ws) => ws.send(r.pick(['null', '1', '"x"', '[]', 'true', '{}', '{"id":1}', '{"method":"app/info"}', JSON.stringify(randomValue(r))]))),
-  'unknown or hostile method': (ctx, r) => viaClient(ctx, (ws) => ws.send(JSON.stringify({ id: r.int(1000), method: r.pick([...HOSTILE_METHODS, r.text(20)]), params: randomValue(r) }))),
-  'random params to a read-only method': (ctx, r) => viaClient(ctx, (ws) => ws.send(JSON.stringify({ id: r.int(1000), method: r.pick(READ_ONLY), params: randomValue(r) }))),
+  'not a request at all': (ctx, r) =>
+    viaClient(ctx, (ws) =>
+      ws.send(r.pick(['null', '1', '"x"', '[]', 'true', '{}', '{"id":1}', '{"method":"app/info"}', JSON.stringify(randomValue(r))])),
+    ),
+  'unknown or hostile method': (ctx, r) =>
+    viaClient(ctx, (ws) =>
+      ws.send(JSON.stringify({ id: r.int(1000), method: r.pick([...HOSTILE_METHODS, r.text(20)]), params: randomValue(r) })),
+    ),
+  'random params to a read-only method': (ctx, r) =>
+    viaClient(ctx, (ws) => ws.send(JSON.stringify({ id: r.int(1000), method: r.pick(READ_ONLY), params: randomValue(r) }))),
   'prototype pollution keys': (ctx, r) => viaClient(ctx, (ws) => ws.send(r.pick(POLLUTION))),
   'many requests at once': (ctx, r) =>
     viaClient(ctx, (ws) => {
-      for (let i = 0; i < 50; i++) ws.send(JSON.stringify({ id: i, method: r.pick([...READ_ONLY, ...HOSTILE_METHODS]), params: randomValue(r) }));
+      for (let i = 0; i < 50; i++)
+        ws.send(JSON.stringify({ id: i, method: r.pick([...READ_ONLY, ...HOSTILE_METHODS]), params: randomValue(r) }));
     }),
   'frame header over the limit': (ctx, r) =>
     viaRaw(ctx, true, (s) => s.write(frame(r.pick([OP.text, OP.binary]), r.bytes(16), { declaredLength: LIMIT + 1 + r.int(2 ** 31) }))),
@@ -156,8 +220,20 @@ const CASES: Record<string, Case> = {
       s.write(frame(OP.continuation, chunk));
     }),
   'invalid UTF-8 text frame': (ctx, r) =>
-    viaRaw(ctx, true, (s) => s.write(frame(OP.text, Buffer.concat([Buffer.from('{"id":1,"method":"'), r.pick([INVALID_UTF8, Buffer.from([0xff]), Buffer.from([0xc3]), Buffer.from([0xed, 0xa0, 0x80])]), Buffer.from('"}')])))),
-  'invalid UTF-8 in a close reason': (ctx) => viaRaw(ctx, true, (s) => s.write(frame(OP.close, Buffer.concat([Buffer.from([0x03, 0xe8]), INVALID_UTF8.subarray(8, 12)])))),
+    viaRaw(ctx, true, (s) =>
+      s.write(
+        frame(
+          OP.text,
+          Buffer.concat([
+            Buffer.from('{"id":1,"method":"'),
+            r.pick([INVALID_UTF8, Buffer.from([0xff]), Buffer.from([0xc3]), Buffer.from([0xed, 0xa0, 0x80])]),
+            Buffer.from('"}'),
+          ]),
+        ),
+      ),
+    ),
+  'invalid UTF-8 in a close reason': (ctx) =>
+    viaRaw(ctx, true, (s) => s.write(frame(OP.close, Buffer.concat([Buffer.from([0x03, 0xe8]), INVALID_UTF8.subarray(8, 12)])))),
   'protocol violations': (ctx, r) =>
     viaRaw(ctx, true, (s) =>
       s.write(
@@ -195,7 +271,13 @@ const CASES: Record<string, Case> = {
       false,
     ).catch(() => undefined),
   'garbage after the upgrade': (ctx, r) => viaRaw(ctx, true, (s) => s.write(r.bytes(1 + r.int(2000)))),
-  'garbage before the upgrade': (ctx, r) => viaRaw(ctx, false, (s) => s.write(r.pick([r.bytes(1 + r.int(2000)), Buffer.from(`${r.text(30)}\r\n\r\n`), Buffer.from('\r\n\r\n\r\n')])), r.next() < 0.3),
+  'garbage before the upgrade': (ctx, r) =>
+    viaRaw(
+      ctx,
+      false,
+      (s) => s.write(r.pick([r.bytes(1 + r.int(2000)), Buffer.from(`${r.text(30)}\r\n\r\n`), Buffer.from('\r\n\r\n\r\n')])),
+      r.next() < 0.3,
+    ),
   'broken upgrade requests': (ctx, r) => {
     const { port, token } = ctx.host;
     const request = r.pick([
@@ -203,7 +285,20 @@ const CASES: Record<string, Case> = {
       upgradeRequest(port, token, { 'Sec-WebSocket-Version': r.pick(['8', 'x', '']) }),
       upgradeRequest(port, token, { 'Sec-WebSocket-Key': r.pick(['', 'short', '=='.repeat(20)]) }),
       upgradeRequest(port, token, { Origin: r.pick(['null', 'https://evil.example', `http://127.0.0.1:${port}.evil`]) }),
-      upgradeRequest(port, token, {}, r.pick(['/ws', `/ws?token=${token}x`, `/ws?token=${encodeURIComponent(r.text(10))}`, '/ws?token=%E0%A4%A', '//[::1', `/../ws?token=${token}`, `/ws?token=${token}&token=x`])),
+      upgradeRequest(
+        port,
+        token,
+        {},
+        r.pick([
+          '/ws',
+          `/ws?token=${token}x`,
+          `/ws?token=${encodeURIComponent(r.text(10))}`,
+          '/ws?token=%E0%A4%A',
+          '//[::1',
+          `/../ws?token=${token}`,
+          `/ws?token=${token}&token=x`,
+        ]),
+      ),
       `${upgradeRequest(port, token).slice(0, -2)}${'X-Pad: y\r\n'.repeat(2000)}\r\n`,
       upgradeRequest(port, token).slice(0, 20 + r.int(100)),
     ]);
@@ -211,7 +306,18 @@ const CASES: Record<string, Case> = {
   },
   'broken HTTP requests': (ctx, r) => {
     const { port, token } = ctx.host;
-    const path = r.pick(['/', '/%', '/%E0%A4%A', '/..%2F..%2Fetc%2Fpasswd', `/audio/${r.text(8)}?token=${token}`, `/audio/x?token=${r.text(5)}`, `/audio/${'a'.repeat(100)}?token=${token}`, '/index.html', '*', 'http://evil.example/']);
+    const path = r.pick([
+      '/',
+      '/%',
+      '/%E0%A4%A',
+      '/..%2F..%2Fetc%2Fpasswd',
+      `/audio/${r.text(8)}?token=${token}`,
+      `/audio/x?token=${r.text(5)}`,
+      `/audio/${'a'.repeat(100)}?token=${token}`,
+      '/index.html',
+      '*',
+      'http://evil.example/',
+    ]);
     const request = r.pick([
       `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nRange: ${r.pick(['bytes=0-', 'bytes=-1', 'bytes=999999999-', 'bytes=x', 'bytes=5-1', 'items=0-1'])}\r\n\r\n`,
       `${r.pick(['POST', 'DELETE', 'BREW', 'G\u00e9T', ''])} ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Length: ${r.int(100)}\r\n\r\n`,

@@ -14,7 +14,19 @@ import { startBrowserHost, tokenMatcher, type BrowserHost } from '../../src/main
 import { newTake } from '../library/fixtures';
 import { tempDir } from '../helpers/models';
 import { testServices } from '../helpers/services';
-import { INVALID_UTF8, OP, closedWithin, frame, rawSocket, rawUpgraded, sleep, upgradeRequest, watchProcess, wsCall, wsConnect } from './ws-raw';
+import {
+  INVALID_UTF8,
+  OP,
+  closedWithin,
+  frame,
+  rawSocket,
+  rawUpgraded,
+  sleep,
+  upgradeRequest,
+  watchProcess,
+  wsCall,
+  wsConnect,
+} from './ws-raw';
 
 function get(port: number, path: string): Promise<{ status: number; body: Buffer }> {
   return new Promise((resolve, reject) => {
@@ -34,7 +46,8 @@ describe('tokenMatcher', () => {
   it('accepts only the exact token, whatever the length or type of what was sent', () => {
     const ok = tokenMatcher('s3cret-token');
     expect(ok('s3cret-token')).toBe(true);
-    for (const wrong of ['s3cret-toke', 's3cret-tokenn', 'S3CRET-TOKEN', '', null, undefined, 's3cret-token\u0000', 'é'.repeat(12)]) expect(ok(wrong)).toBe(false);
+    for (const wrong of ['s3cret-toke', 's3cret-tokenn', 'S3CRET-TOKEN', '', null, undefined, 's3cret-token\u0000', 'é'.repeat(12)])
+      expect(ok(wrong)).toBe(false);
     expect(tokenMatcher('')(null)).toBe(false);
   });
 });
@@ -131,7 +144,7 @@ describe('browser host robustness', () => {
     await stillServes();
   });
 
-  it('answers 404 when a take\'s audio cannot be read as a file, and goes on', async () => {
+  it("answers 404 when a take's audio cannot be read as a file, and goes on", async () => {
     const takeId = services.library.saveTake(newTake({ prompt: 'unreadable' })).id;
     const path = services.library.audioPath(takeId);
     rmSync(path);
@@ -196,7 +209,9 @@ describe('browser host with a misbehaving service', () => {
 
 describe('browser host in a process of its own', () => {
   it('is still running, and answering, after hostile frames (the process does not exit)', { timeout: 60_000 }, async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'serve-process.ts'), tempDir('continuo-serve-')], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'serve-process.ts'), tempDir('continuo-serve-')], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stderr = '';
     child.stderr!.on('data', (d) => (stderr += d));
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));

@@ -12,7 +12,11 @@ export const OP = { continuation: 0x0, text: 0x1, binary: 0x2, close: 0x8, ping:
  * One client-to-server frame. `declaredLength` lets a test claim a length the payload does not
  * have (an oversized header, or a frame cut short); `mask` false sends an unmasked client frame.
  */
-export function frame(opcode: number, payload: Buffer, options: { fin?: boolean; mask?: boolean; declaredLength?: number; rsv?: number } = {}): Buffer {
+export function frame(
+  opcode: number,
+  payload: Buffer,
+  options: { fin?: boolean; mask?: boolean; declaredLength?: number; rsv?: number } = {},
+): Buffer {
   const { fin = true, mask = true, rsv = 0 } = options;
   const length = options.declaredLength ?? payload.length;
   const head: number[] = [(fin ? 0x80 : 0) | ((rsv & 7) << 4) | (opcode & 0x0f)];
@@ -36,7 +40,9 @@ export function frame(opcode: number, payload: Buffer, options: { fin?: boolean;
 }
 
 /** Bytes that are not valid UTF-8: a lone continuation byte, an overlong form, a cut sequence. */
-export const INVALID_UTF8 = Buffer.from([0x7b, 0x22, 0x69, 0x64, 0x22, 0x3a, 0x31, 0x2c, 0x80, 0xc0, 0xaf, 0xed, 0xa0, 0x80, 0xf8, 0x88, 0x80, 0x80, 0x80, 0xe2, 0x82]);
+export const INVALID_UTF8 = Buffer.from([
+  0x7b, 0x22, 0x69, 0x64, 0x22, 0x3a, 0x31, 0x2c, 0x80, 0xc0, 0xaf, 0xed, 0xa0, 0x80, 0xf8, 0x88, 0x80, 0x80, 0x80, 0xe2, 0x82,
+]);
 
 /** A TCP connection to the host, not yet upgraded. Errors are swallowed: the server may hang up on us. */
 export function rawSocket(port: number): Promise<Socket> {
@@ -61,7 +67,9 @@ export function upgradeRequest(port: number, token: string, headers: Record<stri
     Origin: `http://127.0.0.1:${port}`,
     ...headers,
   };
-  return `GET ${path} HTTP/1.1\r\n${Object.entries(all).map(([k, v]) => `${k}: ${v}\r\n`).join('')}\r\n`;
+  return `GET ${path} HTTP/1.1\r\n${Object.entries(all)
+    .map(([k, v]) => `${k}: ${v}\r\n`)
+    .join('')}\r\n`;
 }
 
 /** A raw socket upgraded to a WebSocket (101 received), ready for hand-built frames. */
@@ -111,7 +119,13 @@ export function wsConnect(port: number, token: string, origin = `http://127.0.0.
 }
 
 /** Sends one request and resolves with the reply carrying its id (rejects after `ms`). */
-export function wsCall(ws: WebSocket, id: number, method: string, params: unknown, ms = 10_000): Promise<{ id: number; ok: boolean; result?: any; error?: { code: string; message: string } }> {
+export function wsCall(
+  ws: WebSocket,
+  id: number,
+  method: string,
+  params: unknown,
+  ms = 10_000,
+): Promise<{ id: number; ok: boolean; result?: any; error?: { code: string; message: string } }> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       ws.off('message', onMessage);
