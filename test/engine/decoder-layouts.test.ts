@@ -44,7 +44,7 @@ function pointsInto(file: string): string[] {
   const model = onnx.ModelProto.decode(readFileSync(file));
   const locations = (model.graph!.initializer ?? [])
     .filter((t) => t.dataLocation === onnx.TensorProto.DataLocation.EXTERNAL)
-    .map((t) => t.externalData!.find((e) => e.key === 'location')!.value);
+    .map((t) => String(t.externalData!.find((e) => e.key === 'location')!.value));
   return [...new Set(locations)].sort();
 }
 

@@ -1,8 +1,8 @@
 /**
  * Checks a split decoder against the decoder as exported (the merged file, or the unmerged pair)
- * on a short deterministic probe before the engine trusts it: three positions as one prefill, then
- * two cached steps; the split runner folds its recent block after two positions, so every part of
- * the two-block cache is exercised.
+ * on a short deterministic probe before the engine trusts it: two samples, three positions as one
+ * prefill, then two cached steps; the split runner folds its recent block after two positions, so
+ * every part of the two-block cache is exercised.
  *
  * Like is compared with like. Quantized decoders compute one activation scale per tensor at run
  * time (DynamicQuantizeLinear), so a three-position prefill quantizes differently from three
@@ -75,29 +75,31 @@ export async function probeSplit(
   textDim: number,
   quantized: boolean,
 ): Promise<ProbeVerdict> {
-  const K = spec.codebooks;
+  // Two samples with different text masks, so that batch-dependent paths are exercised too.
+  const B = 2;
+  const rows = B * spec.codebooks;
   const T = 5;
-  const values = probeValues(T * textDim, 7, 2);
+  const values = probeValues(B * T * textDim, 7, 2);
   const states =
     reference.encoderStateType === 'float16'
-      ? new ort.Tensor('float16', float32ToFloat16(values), [1, T, textDim])
-      : new ort.Tensor('float32', values, [1, T, textDim]);
-  const mask = new ort.Tensor('int64', BigInt64Array.from([1n, 1n, 1n, 1n, 0n]), [1, T]);
+      ? new ort.Tensor('float16', float32ToFloat16(values), [B, T, textDim])
+      : new ort.Tensor('float32', values, [B, T, textDim]);
+  const mask = new ort.Tensor('int64', BigInt64Array.from([1n, 1n, 1n, 1n, 0n, 1n, 1n, 0n, 0n, 0n]), [B, T]);
   const ids = (length: number, offset = 0) =>
-    BigInt64Array.from({ length: K * length }, (_, i) => BigInt((i * 37 + offset * 11 + 5) % spec.codebookSize));
+    BigInt64Array.from({ length: rows * length }, (_, i) => BigInt((i * 37 + offset * 11 + 5) % spec.codebookSize));
   const steps: [BigInt64Array, number][] = [
     [ids(3), 3],
     [ids(1, 9), 1],
     [ids(1, 4), 1],
   ];
   const run = async (runner: StepRunner, byPosition: boolean) => {
-    await runner.begin(states, mask, 1);
+    await runner.begin(states, mask, B);
     const logits: Float32Array[] = [];
     try {
       for (const [i, [input, length]] of steps.entries()) {
         const step = byPosition
-          ? stepByPosition((...a) => runner.step(...a), input, K, length, i === 0)
-          : runner.step(input, K, length, i === 0);
+          ? stepByPosition((...a) => runner.step(...a), input, rows, length, i === 0)
+          : runner.step(input, rows, length, i === 0);
         logits.push((await step).logits.slice());
       }
     } finally {

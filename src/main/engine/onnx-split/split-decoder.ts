@@ -27,6 +27,7 @@ import { writeFileAtomic } from '../../atomic-file';
 import { freeNames, prune, subgraphs } from './graph-utils';
 import type { DecoderFiles } from '../model-files';
 import { scanModel, type GraphProto, type InitializerRef, type ScannedModel, type TensorProto } from './scan-model';
+import { dedupeShapes } from './shape-dedupe';
 import { twoBlockCacheGraph } from './two-block-cache';
 
 const { onnx } = onnxProto;
@@ -235,12 +236,13 @@ export function splitDecoder(files: DecoderFiles): SplitResult {
   const { decoder, cross, scanned, sources } = branches(files);
   const header = scanned[0];
   const derived = splitFilesFor(key);
-  writeGraph(derived.decoder, header, decoder);
-  writeGraph(derived.cross, header, cross);
+  // Repeated shape arithmetic (exported graphs compute each layer's views anew) is computed once.
+  writeGraph(derived.decoder, header, dedupeShapes(decoder));
+  writeGraph(derived.cross, header, dedupeShapes(cross));
   const quantized = scanned.some((m) => isQuantized(m.graph));
   const layers = (decoder.input ?? []).filter((i) => /^past_key_values\.\d+\.decoder\.key$/.test(i.name ?? '')).length;
   try {
-    writeGraph(derived.twoBlock, header, twoBlockCacheGraph(decoder, layers));
+    writeGraph(derived.twoBlock, header, dedupeShapes(twoBlockCacheGraph(decoder, layers)));
     return { files: derived, sources, quantized };
   } catch (error) {
     rmSync(derived.twoBlock, { force: true });
