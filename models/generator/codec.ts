@@ -73,7 +73,12 @@ export function buildCodecDecoder(preset: Preset, seed: number): Graph {
   const codes = g.op('Squeeze', ['audio_codes', g.ints([0])]);
   const frames = dimOf(g, codes, 2);
   const grouped = g.op('Transpose', [g.op('Reshape', [codes, shapeOf(g, [0, Q, C, frames])])], { perm: [0, 2, 1, 3] });
-  const offsets = g.constant(int64Tensor(Array.from({ length: Q }, (_, q) => q * n), [1, 1, Q, 1]));
+  const offsets = g.constant(
+    int64Tensor(
+      Array.from({ length: Q }, (_, q) => q * n),
+      [1, 1, Q, 1],
+    ),
+  );
   const vectors = g.op('Gather', [codebooks(w, preset, seed), g.op('Add', [grouped, offsets])]);
   const summed = g.op('ReduceSum', [vectors, g.ints([2])], { keepdims: 0 });
   const samples = g.op('MatMul', [summed, w.fixed('codec.decode_projection', [dc, hop], projection(seed, dc, hop, false))]);

@@ -56,7 +56,12 @@ function branch(top: Graph, w: Weights, preset: Preset, withPast: boolean): Grap
 
   const S = dimOf(g, 'input_ids', 1);
   const ids = g.op('Reshape', ['input_ids', shapeOf(g, [-1, K, S])]);
-  const offsets = g.constant(int64Tensor(Array.from({ length: K }, (_, k) => k * (V + 1)), [1, K, 1]));
+  const offsets = g.constant(
+    int64Tensor(
+      Array.from({ length: K }, (_, k) => k * (V + 1)),
+      [1, K, 1],
+    ),
+  );
   const table = w.random('decoder.embed_tokens', [K * (V + 1), d], 1);
   const embedded = g.op('Gather', [table, g.op('Add', [ids, offsets])]);
   let x = g.op('ReduceSum', [embedded, g.ints([1])], { keepdims: 0 });

@@ -61,9 +61,7 @@ export function dimOf(g: Graph, x: string, axis: number): string {
 
 /** A 1-D int64 shape built from constants and scalar dims, for Reshape. */
 export function shapeOf(g: Graph, parts: (number | string)[]): string {
-  const pieces = parts.map((p) =>
-    typeof p === 'number' ? g.ints([p]) : g.op('Unsqueeze', [p, g.ints([0])]),
-  );
+  const pieces = parts.map((p) => (typeof p === 'number' ? g.ints([p]) : g.op('Unsqueeze', [p, g.ints([0])])));
   return g.op('Concat', pieces, { axis: 0 });
 }
 
