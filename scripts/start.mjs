@@ -38,13 +38,23 @@ if (!existsSync(nativeBinding) || !existsSync(stamp) || readFileSync(stamp, 'utf
   rmSync(nativeDir, { recursive: true, force: true });
   cpSync(dirname(require.resolve('better-sqlite3/package.json')), nativeDir, { recursive: true });
   rmSync(join(nativeDir, 'build'), { recursive: true, force: true });
-  const built = spawnSync('npx', ['--no-install', 'prebuild-install', '--runtime', 'electron', '--target', electronVersion], { cwd: nativeDir, stdio: 'inherit' });
+  const built = spawnSync('npx', ['--no-install', 'prebuild-install', '--runtime', 'electron', '--target', electronVersion], {
+    cwd: nativeDir,
+    stdio: 'inherit',
+  });
   if (built.status !== 0 || !existsSync(nativeBinding)) {
-    fail(['Could not get better-sqlite3 for Electron (it is downloaded from github.com).', 'Check the internet connection and run npm start again, or use:  npm run -s continuo -- serve']);
+    fail([
+      'Could not get better-sqlite3 for Electron (it is downloaded from github.com).',
+      'Check the internet connection and run npm start again, or use:  npm run -s continuo -- serve',
+    ]);
   }
   spawnSync(process.execPath, ['-e', `require('fs').writeFileSync(${JSON.stringify(stamp)}, ${JSON.stringify(electronVersion)})`]);
 }
 
 const env = { ...process.env, CONTINUO_SQLITE_BINDING: nativeBinding };
-const run = spawnSync(process.execPath, [join(root, 'node_modules', 'electron-vite', 'bin', 'electron-vite.js'), dev ? 'dev' : 'preview'], { cwd: root, stdio: 'inherit', env });
+const run = spawnSync(process.execPath, [join(root, 'node_modules', 'electron-vite', 'bin', 'electron-vite.js'), dev ? 'dev' : 'preview'], {
+  cwd: root,
+  stdio: 'inherit',
+  env,
+});
 process.exit(run.status ?? 1);

@@ -22,7 +22,11 @@ describe('test isolation', () => {
   });
 
   it('hands the same isolation to child processes', () => {
-    const seen = execFileSync(process.execPath, ['-e', 'console.log(JSON.stringify([require("os").homedir(), process.env.CONTINUO_DATA_DIR]))'], { encoding: 'utf8' });
+    const seen = execFileSync(
+      process.execPath,
+      ['-e', 'console.log(JSON.stringify([require("os").homedir(), process.env.CONTINUO_DATA_DIR]))'],
+      { encoding: 'utf8' },
+    );
     expect(JSON.parse(seen)).toEqual([process.env.HOME, process.env.CONTINUO_DATA_DIR]);
   });
 

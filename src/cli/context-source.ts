@@ -45,7 +45,10 @@ function flagValue(value: number): string {
 export function checkRegion(region: Region, length: number, what: string): { from: number; to: number } {
   const from = region.from ?? 0;
   if (from >= length) {
-    throw new CliError(`--from ${flagValue(from)} s starts ${from === length ? 'at' : 'after'} the end of ${what}: there is nothing to continue from there. Pick a start before ${seconds(length)} s.`, 2);
+    throw new CliError(
+      `--from ${flagValue(from)} s starts ${from === length ? 'at' : 'after'} the end of ${what}: there is nothing to continue from there. Pick a start before ${seconds(length)} s.`,
+      2,
+    );
   }
   if (region.to !== undefined && region.to <= from) {
     throw new CliError(
@@ -72,7 +75,10 @@ export function checkContextLength(from: number, to: number, { spec, maxNewToken
   if (framesFor(to - from, spec) <= maxFrames) return;
   const newSeconds = framesToSeconds(framesForMaxNewTokens(maxNewTokens, spec.codebooks), spec);
   if (maxFrames < 1) {
-    throw new CliError(`With ${seconds(newSeconds)} s of new audio the model's ${seconds(framesToSeconds(spec.maxPositions, spec))} s window has no room left for a context: ask for fewer --seconds.`, 2);
+    throw new CliError(
+      `With ${seconds(newSeconds)} s of new audio the model's ${seconds(framesToSeconds(spec.maxPositions, spec))} s window has no room left for a context: ask for fewer --seconds.`,
+      2,
+    );
   }
   const most = Math.floor(framesToSeconds(maxFrames, spec) * 10) / 10;
   const span = most >= 1 ? Math.floor(most) : most;
@@ -93,7 +99,9 @@ function parseCodes(text: string, path: string): Codes {
   }
   const candidate = Array.isArray(value) ? value : (value as { codes?: unknown })?.codes;
   if (!Array.isArray(candidate) || !candidate.every((row) => Array.isArray(row))) {
-    throw new CliError(`${path} holds no audio codes: expected an array of codebooks, or an object with "codes" (as "continuo generate --json" prints).`);
+    throw new CliError(
+      `${path} holds no audio codes: expected an array of codebooks, or an object with "codes" (as "continuo generate --json" prints).`,
+    );
   }
   return candidate as Codes;
 }
@@ -103,7 +111,9 @@ export function contextFromCodesFile(path: string, region: Region, limit: Contex
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
-    throw new CliError(`Cannot read ${path}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}.`);
+    throw new CliError(
+      `Cannot read ${path}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}.`,
+    );
   }
   const codes = parseCodes(text, path);
   const { spec } = limit;

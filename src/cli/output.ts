@@ -34,10 +34,13 @@ export function prepareOutputs(out: string, count: number): OutputFile[] {
   return takePaths(out, count).map((path) => {
     const { target, stats } = followLinks(path);
     const via = target === path ? '' : ` (where the link ${path} points)`;
-    if (stats?.isDirectory()) throw new CliError(`Cannot write ${target}${via}: it is a folder. Give a file name, e.g. --out ${join(path, 'take.wav')}.`);
+    if (stats?.isDirectory())
+      throw new CliError(`Cannot write ${target}${via}: it is a folder. Give a file name, e.g. --out ${join(path, 'take.wav')}.`);
     if (stats && !stats.isFile()) {
       const kind = stats.isFIFO() ? 'a named pipe (FIFO)' : stats.isSocket() ? 'a socket' : 'a device';
-      throw new CliError(`Cannot write ${target}${via}: it is ${kind}, not a file. Continuo writes whole files (a temporary file renamed into place), so it cannot write into it. Give the name of a regular file.`);
+      throw new CliError(
+        `Cannot write ${target}${via}: it is ${kind}, not a file. Continuo writes whole files (a temporary file renamed into place), so it cannot write into it. Give the name of a regular file.`,
+      );
     }
     const folder = dirname(target);
     let folderStats: Stats | undefined;

@@ -9,7 +9,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodeWav } from '../main/audio';
 import { writeFileAtomic } from '../main/atomic-file';
-import { EngineError, MusicgenEngine, type Codes, type GenerateRequest, type GenerateResult, type GeneratedTake, type ModelSpec } from '../main/engine';
+import {
+  EngineError,
+  MusicgenEngine,
+  type Codes,
+  type GenerateRequest,
+  type GenerateResult,
+  type GeneratedTake,
+  type ModelSpec,
+} from '../main/engine';
 import { readModelSpec } from '../main/engine/config';
 import { Library } from '../main/library';
 import { AUDIO_DIR } from '../main/library/audio-store';
@@ -24,7 +32,7 @@ import { prepareOutputs, progressPrinter, round, timingsJson, writeTakes, type O
 import { userPath } from './user-path';
 
 export const TEST_MODEL_NOTICE =
-  'Using Continuo\'s built-in test model: it has random weights and makes noise, not music. ' +
+  "Using Continuo's built-in test model: it has random weights and makes noise, not music. " +
   `For music, download MusicGen once (CC-BY-NC 4.0, non-commercial): ${pullCommand('musicgen-small')}`;
 
 /** Everything checked before the model is loaded. Close it when done (it may hold the library). */
@@ -75,25 +83,33 @@ function findModel(dataDir: string, requested: string | undefined): InstalledMod
     const code = errnoCode(error);
     if (!code) throw error;
     // Only the built-in test model is written here: a fresh data folder on a full or read-only disk.
-    throw new CliError(`Could not write the built-in test model into ${modelsDir(dataDir)}: ${explainWriteFailure(code, (error as Error).message)}.`);
+    throw new CliError(
+      `Could not write the built-in test model into ${modelsDir(dataDir)}: ${explainWriteFailure(code, (error as Error).message)}.`,
+    );
   }
 }
 
 function readSpec(dir: string): ModelSpec {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) {
-    throw new EngineError('model-not-found', `No model folder at ${dir}. Pass --model DIR, or download one with: ${pullCommand('musicgen-small')}`, dir);
+    throw new EngineError(
+      'model-not-found',
+      `No model folder at ${dir}. Pass --model DIR, or download one with: ${pullCommand('musicgen-small')}`,
+      dir,
+    );
   }
   return readModelSpec(dir);
 }
 
 function openLibrary(dataDir: string): Library {
-  const advice = 'Nothing was generated. Repair the library or move it aside, choose another data folder with --data-dir, or add --no-save to keep only --out.';
+  const advice =
+    'Nothing was generated. Repair the library or move it aside, choose another data folder with --data-dir, or add --no-save to keep only --out.';
   let library: Library;
   try {
     library = Library.open(dataDir);
   } catch (error) {
     const code = errnoCode(error);
-    if (code === 'ENOSPC' || code === 'EDQUOT') throw new CliError(`Could not open the library in ${dataDir}: ${explainWriteFailure(code, '')}. Nothing was generated.`);
+    if (code === 'ENOSPC' || code === 'EDQUOT')
+      throw new CliError(`Could not open the library in ${dataDir}: ${explainWriteFailure(code, '')}. Nothing was generated.`);
     throw new CliError(`${(error as Error).message.replace(/\.$/, '')}. ${advice}`);
   }
   const audio = join(dataDir, AUDIO_DIR);
@@ -101,7 +117,9 @@ function openLibrary(dataDir: string): Library {
     mkdirSync(audio, { recursive: true });
   } catch (error) {
     library.close();
-    throw new CliError(`The library's audio folder ${audio} cannot be created: ${explainWriteFailure(errnoCode(error), (error as Error).message)}. Nothing was generated.`);
+    throw new CliError(
+      `The library's audio folder ${audio} cannot be created: ${explainWriteFailure(errnoCode(error), (error as Error).message)}. Nothing was generated.`,
+    );
   }
   return library;
 }
@@ -132,7 +150,12 @@ interface RunOptions {
   parent?: { id: string; region: { start: number; end: number } };
 }
 
-export async function runGeneration(prepared: Prepared, loaded: LoadedModel, flags: GenerationFlags, options: RunOptions): Promise<GenerateResult> {
+export async function runGeneration(
+  prepared: Prepared,
+  loaded: LoadedModel,
+  flags: GenerationFlags,
+  options: RunOptions,
+): Promise<GenerateResult> {
   const { engine, model } = loaded;
   const request = { ...prepared.request, context: options.context };
   const interrupt = interruptSignal();
@@ -155,7 +178,13 @@ export async function runGeneration(prepared: Prepared, loaded: LoadedModel, fla
  * Writes --out and saves to the library, each regardless of the other failing. When a take ends
  * up in neither, it is written to a recovery folder; the failure message says where it is.
  */
-function keepTakes(result: GenerateResult, prepared: Prepared, loaded: LoadedModel, flags: GenerationFlags, options: RunOptions): { paths: string[]; takeIds: string[]; failure?: string } {
+function keepTakes(
+  result: GenerateResult,
+  prepared: Prepared,
+  loaded: LoadedModel,
+  flags: GenerationFlags,
+  options: RunOptions,
+): { paths: string[]; takeIds: string[]; failure?: string } {
   const problems: string[] = [];
   const paths: string[] = [];
   prepared.outputs.forEach((output, i) => {
@@ -171,7 +200,10 @@ function keepTakes(result: GenerateResult, prepared: Prepared, loaded: LoadedMod
       for (const take of result.takes) takeIds.push(saveTake(prepared.library, take, result, loaded, options));
     } catch (error) {
       const code = errnoCode(error);
-      const more = (code === 'ENOSPC' || code === 'EDQUOT') && !/--data-dir/.test((error as Error).message) ? ` (or choose another data folder with --data-dir)` : '';
+      const more =
+        (code === 'ENOSPC' || code === 'EDQUOT') && !/--data-dir/.test((error as Error).message)
+          ? ` (or choose another data folder with --data-dir)`
+          : '';
       problems.push(`Could not save the take in the library: ${(error as Error).message.replace(/\.$/, '')}${more}.`);
     }
   }
@@ -180,7 +212,8 @@ function keepTakes(result: GenerateResult, prepared: Prepared, loaded: LoadedMod
   const where: string[] = [];
   const written = paths.filter(Boolean);
   if (written.length) where.push(`The audio is in ${written.join(', ')}.`);
-  if (takeIds.length) where.push(`Saved in the library as take${takeIds.length > 1 ? 's' : ''} ${takeIds.map((id) => id.slice(0, 8)).join(', ')}.`);
+  if (takeIds.length)
+    where.push(`Saved in the library as take${takeIds.length > 1 ? 's' : ''} ${takeIds.map((id) => id.slice(0, 8)).join(', ')}.`);
   const unkept = result.takes.filter((_, i) => !paths[i] && !takeIds[i]);
   if (unkept.length) where.push(recover(unkept, prepared, loaded));
   return { paths, takeIds, failure: [...problems, ...where].join(' ') };
@@ -196,7 +229,14 @@ function recover(takes: GeneratedTake[], prepared: Prepared, { engine, model }: 
       const files = takes.map((take) => {
         const base = join(folder, `${stamp}-seed${take.seed}`);
         writeFileAtomic(`${base}.wav`, encodeWav(take.audio, 'float32'));
-        const codes = { codes: take.codes, prompt: take.prompt, seed: take.seed, contextFrames: take.contextFrames, model: model.id, variant: engine.variant };
+        const codes = {
+          codes: take.codes,
+          prompt: take.prompt,
+          seed: take.seed,
+          contextFrames: take.contextFrames,
+          model: model.id,
+          variant: engine.variant,
+        };
         writeFileAtomic(`${base}.json`, Buffer.from(`${JSON.stringify(codes)}\n`));
         return `${base}.wav`;
       });
@@ -214,7 +254,13 @@ function recover(takes: GeneratedTake[], prepared: Prepared, { engine, model }: 
 }
 
 /** Keeps a take in the library, as the studio does, so it shows up in its history. */
-function saveTake(library: Library, take: GeneratedTake, result: GenerateResult, { engine, model }: LoadedModel, options: RunOptions): string {
+function saveTake(
+  library: Library,
+  take: GeneratedTake,
+  result: GenerateResult,
+  { engine, model }: LoadedModel,
+  options: RunOptions,
+): string {
   const r = result.request;
   return library.saveTake({
     kind: options.context ? 'continue' : 'generate',
@@ -238,7 +284,15 @@ function saveTake(library: Library, take: GeneratedTake, result: GenerateResult,
   }).id;
 }
 
-function report(result: GenerateResult, paths: string[], takeIds: string[], { engine }: LoadedModel, model: InstalledModel, flags: GenerationFlags, extra: Record<string, unknown>): void {
+function report(
+  result: GenerateResult,
+  paths: string[],
+  takeIds: string[],
+  { engine }: LoadedModel,
+  model: InstalledModel,
+  flags: GenerationFlags,
+  extra: Record<string, unknown>,
+): void {
   const spec = engine.spec;
   const takes = result.takes.map((take, i) => ({
     out: paths[i] ?? null,

@@ -30,7 +30,10 @@ function aiff(samples: number[]): Buffer {
 }
 
 async function formatError(run: Promise<unknown>): Promise<AudioFormatError> {
-  const error = await run.then(() => undefined, (e: unknown) => e);
+  const error = await run.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(error).toBeInstanceOf(AudioFormatError);
   return error as AudioFormatError;
 }
@@ -68,20 +71,25 @@ describe('decodeAudioFile', () => {
 
   it('reports a recognised container holding no decodable audio', async () => {
     const bytes = Buffer.concat([Buffer.from('OggS'), Buffer.alloc(300, 3)]);
-    expect((await formatError(decodeAudioFile(bytes, 'song.ogg'))).message)
-      .toBe('"song.ogg" contains no audio that could be decoded. The file may be damaged; export it again, preferably as WAV or FLAC.');
+    expect((await formatError(decodeAudioFile(bytes, 'song.ogg'))).message).toBe(
+      '"song.ogg" contains no audio that could be decoded. The file may be damaged; export it again, preferably as WAV or FLAC.',
+    );
   });
 
   it("passes on the decoder's reason when a file is corrupt", async () => {
     const bytes = Buffer.concat([Buffer.from('wvpk'), Buffer.alloc(200, 9)]);
-    expect((await formatError(decodeAudioFile(bytes, 'take.wv'))).message).toMatch(/^"take\.wv" could not be decoded \(WavPack: .+\)\. The file may be damaged/);
+    expect((await formatError(decodeAudioFile(bytes, 'take.wv'))).message).toMatch(
+      /^"take\.wv" could not be decoded \(WavPack: .+\)\. The file may be damaged/,
+    );
   });
 
-  it('keeps the WAV and FLAC decoders\' own error messages', async () => {
+  it("keeps the WAV and FLAC decoders' own error messages", async () => {
     const truncated = encodeWav(take).subarray(0, 100);
     expect((await formatError(decodeAudioFile(truncated, 'cut.wav'))).message).toMatch(/^"cut\.wav" is truncated/);
     const flac = await encodeFlac(take);
-    expect((await formatError(decodeAudioFile(flac.subarray(0, flac.length - 500), 'cut.flac'))).message).toMatch(/^"cut\.flac" is truncated/);
+    expect((await formatError(decodeAudioFile(flac.subarray(0, flac.length - 500), 'cut.flac'))).message).toMatch(
+      /^"cut\.flac" is truncated/,
+    );
   });
 });
 
@@ -99,7 +107,11 @@ describe('readAudioFile', () => {
     const path = join(dir, 'moved.wav');
     const error = await readAudioFile(path).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(AudioFileAccessError);
-    expect(error).toMatchObject({ code: 'ENOENT', path, message: `"${path}" could not be found. It may have been moved, renamed or deleted.` });
+    expect(error).toMatchObject({
+      code: 'ENOENT',
+      path,
+      message: `"${path}" could not be found. It may have been moved, renamed or deleted.`,
+    });
   });
 
   it('explains a folder given instead of a file', async () => {
@@ -152,7 +164,9 @@ describe('import checks', () => {
     try {
       const damaged = scramble(silentMp3(200), 4000, 80_000);
       const error = await formatError(decodeAudioFile(damaged, 'song.mp3'));
-      expect(error.message).toMatch(/^"song\.mp3" is damaged: the decoder hit \d+ errors \(.*MPG123.*\) and could only patch over them \(0\.\d s decoded\)\. The file may be damaged; export it again/);
+      expect(error.message).toMatch(
+        /^"song\.mp3" is damaged: the decoder hit \d+ errors \(.*MPG123.*\) and could only patch over them \(0\.\d s decoded\)\. The file may be damaged; export it again/,
+      );
       // The decoder's own complaints are part of the message, not printed on the terminal.
       expect(errors).not.toHaveBeenCalled();
     } finally {
@@ -173,13 +187,16 @@ describe('import checks', () => {
 
   it('refuses an MP3 that decodes to much less than its header declares', async () => {
     const cut = silentMp3(200, { info: true }).subarray(0, 417 * 50);
-    expect((await formatError(decodeAudioFile(cut, 'cut.mp3'))).message)
-      .toMatch(/^"cut\.mp3" is damaged: its header declares 5\.2 s of audio but only 1\.\d s could be decoded\./);
+    expect((await formatError(decodeAudioFile(cut, 'cut.mp3'))).message).toMatch(
+      /^"cut\.mp3" is damaged: its header declares 5\.2 s of audio but only 1\.\d s could be decoded\./,
+    );
   });
 
   it('refuses a WAV with no samples', async () => {
     const empty = encodeWav(audio(44100, []), 'pcm16');
-    expect((await formatError(decodeAudioFile(empty, 'blank.wav'))).message).toBe('"blank.wav" holds no audio (0 samples). Choose another file or export it again.');
+    expect((await formatError(decodeAudioFile(empty, 'blank.wav'))).message).toBe(
+      '"blank.wav" holds no audio (0 samples). Choose another file or export it again.',
+    );
     const path = join(dir, 'blank.wav');
     writeFileSync(path, empty);
     expect((await formatError(readAudioFile(path))).message).toMatch(/holds no audio \(0 samples\)/);
@@ -189,13 +206,17 @@ describe('import checks', () => {
 
   it('refuses NaN and infinite samples', async () => {
     const allBad = encodeWav(audio(8000, new Float32Array(800).fill(Number.NaN), new Float32Array(800).fill(Infinity)), 'float32');
-    expect((await formatError(decodeAudioFile(allBad, 'nan.wav'))).message).toMatch(/^"nan\.wav" holds no usable audio: every sample is NaN or infinite/);
+    expect((await formatError(decodeAudioFile(allBad, 'nan.wav'))).message).toMatch(
+      /^"nan\.wav" holds no usable audio: every sample is NaN or infinite/,
+    );
     const someBad = noise(800);
     someBad[10] = Number.NaN;
     someBad[20] = -Infinity;
     const path = join(dir, 'some-nan.wav');
     writeFileSync(path, encodeWav(audio(8000, someBad), 'float32'));
-    expect((await formatError(readAudioFile(path))).message).toMatch(/^".*some-nan\.wav" is damaged: 2 of its 800 samples are NaN or infinite/);
+    expect((await formatError(readAudioFile(path))).message).toMatch(
+      /^".*some-nan\.wav" is damaged: 2 of its 800 samples are NaN or infinite/,
+    );
   });
 
   it('probes the length from the header without decoding', async () => {

@@ -15,8 +15,7 @@ describe('gain', () => {
   it('+6.0206 dB doubles every sample and leaves the input alone', () => {
     const input = audio(48000, [0.25, -0.1, 0], [0.5, 0.4, -0.3]);
     const louder = applyGain(input, 6.0206);
-    louder.channels.forEach((channel, c) =>
-      channel.forEach((x, i) => expect(x).toBeCloseTo(2 * input.channels[c][i], 5)));
+    louder.channels.forEach((channel, c) => channel.forEach((x, i) => expect(x).toBeCloseTo(2 * input.channels[c][i], 5)));
     expect(values(input)).toEqual([0.25, -0.1, 0].map(Math.fround));
     expect(values(applyGain(input, -Infinity))).toEqual([0, -0, 0]);
   });
@@ -70,7 +69,10 @@ describe('trim', () => {
 describe('toChannels', () => {
   it('duplicates mono into stereo', () => {
     const stereo = toChannels(audio(10, [0.5, -0.25]), 2);
-    expect(stereo.channels.map((c) => Array.from(c))).toEqual([[0.5, -0.25], [0.5, -0.25]]);
+    expect(stereo.channels.map((c) => Array.from(c))).toEqual([
+      [0.5, -0.25],
+      [0.5, -0.25],
+    ]);
     stereo.channels[0][0] = 0;
     expect(stereo.channels[1][0]).toBe(0.5);
   });

@@ -19,7 +19,10 @@ function streamInfo(bytes: Buffer) {
 }
 
 async function expectFormatError(run: Promise<unknown>, message: RegExp): Promise<void> {
-  const error = await run.then(() => undefined, (e: unknown) => e);
+  const error = await run.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(error).toBeInstanceOf(AudioFormatError);
   expect((error as Error).message).toMatch(/^"mix\.flac" /);
   expect((error as Error).message).toMatch(message);
@@ -49,7 +52,11 @@ describe('FLAC round trip', () => {
   it('is lossless for quiet and silent 16-bit passages (bytes 0x00/0xFF trip up libflac.js repacking)', async () => {
     const quiet = onGrid(noise(50000, 5, 300 / 32767), 16);
     const steps = Float32Array.from({ length: 50000 }, (_, i) => [0, 0, 1, -1, 255, 256, -256, -255][(i >> 5) % 8] / 32767);
-    const input = audio(44100, quiet, steps.map((x, i) => (i % 4096 < 2048 ? 0 : x)));
+    const input = audio(
+      44100,
+      quiet,
+      steps.map((x, i) => (i % 4096 < 2048 ? 0 : x)),
+    );
     const decoded = await decodeFlac(await encodeFlac(input, 16));
     expect(decoded.channels).toEqual(input.channels);
   });
@@ -101,12 +108,18 @@ describe('decodeFlac errors', () => {
   const tone = audio(44100, onGrid(sine(440, 1, 44100, 0.5), 16), onGrid(noise(44100, 3, 0.5), 16));
 
   it('rejects data without a FLAC header', async () => {
-    await expectFormatError(decodeFlac(Buffer.from('RIFF....WAVEfmt '), 'mix.flac'), /is not a FLAC file \(no "fLaC" header\)\. Export it as FLAC or WAV/);
+    await expectFormatError(
+      decodeFlac(Buffer.from('RIFF....WAVEfmt '), 'mix.flac'),
+      /is not a FLAC file \(no "fLaC" header\)\. Export it as FLAC or WAV/,
+    );
   });
 
   it('reports a truncated file', async () => {
     const bytes = await encodeFlac(tone);
-    await expectFormatError(decodeFlac(bytes.subarray(0, bytes.length >> 1), 'mix.flac'), /is truncated \(\d+ of 44100 samples are present\)\. It may not have finished copying/);
+    await expectFormatError(
+      decodeFlac(bytes.subarray(0, bytes.length >> 1), 'mix.flac'),
+      /is truncated \(\d+ of 44100 samples are present\)\. It may not have finished copying/,
+    );
   });
 
   it('reports corrupted frames', async () => {
@@ -122,6 +135,9 @@ describe('decodeFlac errors', () => {
   });
 
   it('reports bit depths it cannot read', async () => {
-    await expectFormatError(decodeFlac(await twentyBitFlac(), 'mix.flac'), /uses 20-bit samples, which Continuo cannot read\. Export it as 16- or 24-bit FLAC/);
+    await expectFormatError(
+      decodeFlac(await twentyBitFlac(), 'mix.flac'),
+      /uses 20-bit samples, which Continuo cannot read\. Export it as 16- or 24-bit FLAC/,
+    );
   });
 });

@@ -5,9 +5,30 @@ import { audio, noise, onGrid } from './signals';
 describe('audio layer public API', () => {
   it('exports every entry point the rest of the app uses', () => {
     const functions = [
-      'assertAudioData', 'createSilence', 'durationSeconds', 'frameCount', 'encodeWav', 'decodeWav', 'encodeFlac',
-      'decodeFlac', 'decodeAudioFile', 'readAudioFile', 'resample', 'applyGain', 'crossfade', 'dbToGain', 'fadeIn',
-      'fadeOut', 'gainToDb', 'toChannels', 'trim', 'mixdown', 'loudnessLufs', 'normalizeLoudness', 'peakDb', 'computePeaks',
+      'assertAudioData',
+      'createSilence',
+      'durationSeconds',
+      'frameCount',
+      'encodeWav',
+      'decodeWav',
+      'encodeFlac',
+      'decodeFlac',
+      'decodeAudioFile',
+      'readAudioFile',
+      'resample',
+      'applyGain',
+      'crossfade',
+      'dbToGain',
+      'fadeIn',
+      'fadeOut',
+      'gainToDb',
+      'toChannels',
+      'trim',
+      'mixdown',
+      'loudnessLufs',
+      'normalizeLoudness',
+      'peakDb',
+      'computePeaks',
     ];
     for (const name of functions) expect(typeof audioLayer[name as keyof typeof audioLayer], name).toBe('function');
     expect(new audioLayer.AudioFormatError('a.wav', 'is bad', 'Fix it.')).toBeInstanceOf(Error);

@@ -24,14 +24,22 @@ describe('mixdown', () => {
       ],
       { sampleRate: 100, channels: 2 },
     );
-    expect(rows(mix)).toEqual([[0.5, 0.6, 0.1], [0.5, 0.4, -0.1]].map((c) => c.map(Math.fround)));
+    expect(rows(mix)).toEqual(
+      [
+        [0.5, 0.6, 0.1],
+        [0.5, 0.4, -0.1],
+      ].map((c) => c.map(Math.fround)),
+    );
   });
 
   it('cuts the mix at lengthSeconds and pads it with silence up to there', () => {
     const clips = [{ audio: audio(10, [1, 1, 1, 1]), offsetSeconds: 0.1 }];
     expect(rows(mixdown(clips, { sampleRate: 10, channels: 1, lengthSeconds: 0.3 }))).toEqual([[0, 1, 1]]);
     expect(rows(mixdown(clips, { sampleRate: 10, channels: 1, lengthSeconds: 0.7 }))).toEqual([[0, 1, 1, 1, 1, 0, 0]]);
-    expect(rows(mixdown([], { sampleRate: 10, channels: 2, lengthSeconds: 0.2 }))).toEqual([[0, 0], [0, 0]]);
+    expect(rows(mixdown([], { sampleRate: 10, channels: 2, lengthSeconds: 0.2 }))).toEqual([
+      [0, 0],
+      [0, 0],
+    ]);
   });
 
   it('drops the head of a clip with a negative offset', () => {
@@ -46,8 +54,13 @@ describe('mixdown', () => {
   });
 
   it('refuses clips at another sample rate and invalid mix formats', () => {
-    const clips = [{ audio: audio(32000, [0]), offsetSeconds: 0 }, { audio: audio(48000, [0]), offsetSeconds: 0 }];
-    expect(() => mixdown(clips, { sampleRate: 32000, channels: 2 })).toThrow('Clip 2 is at 48000 Hz but the mix is at 32000 Hz: resample it first.');
+    const clips = [
+      { audio: audio(32000, [0]), offsetSeconds: 0 },
+      { audio: audio(48000, [0]), offsetSeconds: 0 },
+    ];
+    expect(() => mixdown(clips, { sampleRate: 32000, channels: 2 })).toThrow(
+      'Clip 2 is at 48000 Hz but the mix is at 32000 Hz: resample it first.',
+    );
     expect(() => mixdown([], { sampleRate: 32000, channels: 0 })).toThrow(/Invalid mix format/);
   });
 });

@@ -6,8 +6,10 @@ import { audio, noise, rms, sine } from './signals';
 /** RMS distance between `actual` and an ideal sine at `rate`, over [from, to) seconds. */
 function sineError(actual: Float32Array, frequency: number, amplitude: number, rate: number, from: number, to: number): number {
   const start = Math.round(from * rate);
-  const diff = Array.from(actual.subarray(start, Math.round(to * rate)), (x, i) =>
-    x - amplitude * Math.sin((2 * Math.PI * frequency * (start + i)) / rate));
+  const diff = Array.from(
+    actual.subarray(start, Math.round(to * rate)),
+    (x, i) => x - amplitude * Math.sin((2 * Math.PI * frequency * (start + i)) / rate),
+  );
   return rms(diff);
 }
 

@@ -165,7 +165,11 @@ describe('WAV round trip', () => {
   it('is accepted by sox', ({ skip }) => {
     skip(!commandExists('sox'), 'sox is not installed, so the header is not cross-checked by an independent reader');
     const dir = mkdtempSync(join(tmpdir(), 'continuo-wav-'));
-    for (const [format, encoding] of [['pcm16', 'Signed Integer PCM'], ['pcm24', 'Signed Integer PCM'], ['float32', 'Floating Point PCM']] as const) {
+    for (const [format, encoding] of [
+      ['pcm16', 'Signed Integer PCM'],
+      ['pcm24', 'Signed Integer PCM'],
+      ['float32', 'Floating Point PCM'],
+    ] as const) {
       const file = join(dir, `${format}.wav`);
       writeFileSync(file, encodeWav(take, format));
       const info = (flag: string) => execFileSync('sox', ['--i', flag, file], { encoding: 'utf8' }).trim();
@@ -183,7 +187,8 @@ describe('WAV round trip', () => {
       const file = join(dir, `${format}.wav`);
       const bytes = encodeWav(take, format);
       writeFileSync(file, bytes);
-      const script = 'import sys, wave\nw = wave.open(sys.argv[1])\nprint(w.getnchannels(), w.getsampwidth(), w.getframerate(), w.getnframes(), w.readframes(4).hex())';
+      const script =
+        'import sys, wave\nw = wave.open(sys.argv[1])\nprint(w.getnchannels(), w.getsampwidth(), w.getframerate(), w.getnframes(), w.readframes(4).hex())';
       const out = execFileSync('python3', ['-c', script, file], { encoding: 'utf8' }).trim().split(' ');
       const width = format === 'pcm16' ? 2 : 3;
       expect(out.slice(0, 4)).toEqual(['2', String(width), '48000', '48000']);
@@ -194,7 +199,12 @@ describe('WAV round trip', () => {
 
 describe('decodeWav formats', () => {
   it('reads unsigned 8-bit PCM', () => {
-    const decoded = decodeWav(riff([['fmt ', fmt(1, 1, 8000, 8)], ['data', [0, 128, 255, 64]]]));
+    const decoded = decodeWav(
+      riff([
+        ['fmt ', fmt(1, 1, 8000, 8)],
+        ['data', [0, 128, 255, 64]],
+      ]),
+    );
     expect(decoded.sampleRate).toBe(8000);
     expect(Array.from(decoded.channels[0])).toEqual([-128 / 127, 0, 1, -64 / 127].map(Math.fround));
   });
@@ -217,21 +227,52 @@ describe('decodeWav formats', () => {
     const int32 = Buffer.alloc(8);
     int32.writeInt32LE(2147483647, 0);
     int32.writeInt32LE(-1073741824, 4);
-    expect(Array.from(decodeWav(riff([['fmt ', fmt(1, 1, 48000, 32)], ['data', int32]])).channels[0]))
-      .toEqual([1, Math.fround(-1073741824 / 2147483647)]);
+    expect(
+      Array.from(
+        decodeWav(
+          riff([
+            ['fmt ', fmt(1, 1, 48000, 32)],
+            ['data', int32],
+          ]),
+        ).channels[0],
+      ),
+    ).toEqual([1, Math.fround(-1073741824 / 2147483647)]);
     const float64 = Buffer.alloc(16);
     float64.writeDoubleLE(0.1, 0);
     float64.writeDoubleLE(-2, 8);
-    expect(Array.from(decodeWav(riff([['fmt ', fmt(3, 1, 48000, 64, [0, 0])], ['data', float64]])).channels[0]))
-      .toEqual([Math.fround(0.1), -2]);
+    expect(
+      Array.from(
+        decodeWav(
+          riff([
+            ['fmt ', fmt(3, 1, 48000, 64, [0, 0])],
+            ['data', float64],
+          ]),
+        ).channels[0],
+      ),
+    ).toEqual([Math.fround(0.1), -2]);
     const float32 = Buffer.alloc(4);
     float32.writeFloatLE(0.75, 0);
-    expect(Array.from(decodeWav(riff([['fmt ', fmt(0xfffe, 1, 48000, 32, extensible(32, 4, 3))], ['data', float32]])).channels[0]))
-      .toEqual([0.75]);
+    expect(
+      Array.from(
+        decodeWav(
+          riff([
+            ['fmt ', fmt(0xfffe, 1, 48000, 32, extensible(32, 4, 3))],
+            ['data', float32],
+          ]),
+        ).channels[0],
+      ),
+    ).toEqual([0.75]);
   });
 
   it('ignores a trailing partial frame', () => {
-    expect(decodeWav(riff([['fmt ', fmt(1, 2, 8000, 16)], ['data', [1, 0, 2, 0, 3]]])).channels[0].length).toBe(1);
+    expect(
+      decodeWav(
+        riff([
+          ['fmt ', fmt(1, 2, 8000, 16)],
+          ['data', [1, 0, 2, 0, 3]],
+        ]),
+      ).channels[0].length,
+    ).toBe(1);
   });
 });
 
@@ -239,19 +280,100 @@ describe('decodeWav errors', () => {
   const valid = encodeWav(audio(48000, noise(500, 5)), 'pcm16');
 
   it.each([
-    ['random bytes', () => Uint8Array.from(noise(256, 9), (x) => (x + 1) * 127), /is not a WAV file \(no RIFF\/WAVE header\)\. Export it as WAV or FLAC and try again\.$/],
-    ['a header cut short', () => valid.subarray(0, 30), /is truncated: its 'fmt ' chunk should hold 16 bytes but only 10 are present\. .*copying or downloading/],
-    ['truncated audio data', () => valid.subarray(0, 544), /is truncated: its 'data' chunk should hold 1000 bytes but only 500 are present/],
-    ['a RIFF file that is not WAVE', () => riff([['avih', [0, 0, 0, 0]]], 'AVI '), /is a RIFF "AVI " file, not WAV audio.*Export it as WAV or FLAC/],
-    ['an unsupported codec', () => riff([['fmt ', fmt(0x11, 1, 8000, 4)], ['data', [0, 0]]]), /uses IMA ADPCM \(format tag 0x0011\), which Continuo cannot read\. Export it as 16- or 24-bit PCM WAV, or as FLAC/],
-    ['an unknown codec', () => riff([['fmt ', fmt(0x1234, 1, 8000, 16)], ['data', [0, 0]]]), /uses an unknown encoding \(format tag 0x1234\)/],
-    ['an unsupported bit depth', () => riff([['fmt ', fmt(1, 1, 8000, 12)], ['data', [0, 0]]]), /uses 12-bit PCM samples, which Continuo cannot read/],
-    ['16-bit float', () => riff([['fmt ', fmt(3, 1, 8000, 16)], ['data', [0, 0]]]), /uses 16-bit floating-point samples/],
-    ['an unknown extensible sub-format', () => riff([['fmt ', fmt(0xfffe, 1, 8000, 16, extensible(16, 4, 1).map((b, i) => (i === 23 ? 0 : b)))], ['data', [0, 0]]]), /unknown WAVE_FORMAT_EXTENSIBLE sub-format/],
+    [
+      'random bytes',
+      () => Uint8Array.from(noise(256, 9), (x) => (x + 1) * 127),
+      /is not a WAV file \(no RIFF\/WAVE header\)\. Export it as WAV or FLAC and try again\.$/,
+    ],
+    [
+      'a header cut short',
+      () => valid.subarray(0, 30),
+      /is truncated: its 'fmt ' chunk should hold 16 bytes but only 10 are present\. .*copying or downloading/,
+    ],
+    [
+      'truncated audio data',
+      () => valid.subarray(0, 544),
+      /is truncated: its 'data' chunk should hold 1000 bytes but only 500 are present/,
+    ],
+    [
+      'a RIFF file that is not WAVE',
+      () => riff([['avih', [0, 0, 0, 0]]], 'AVI '),
+      /is a RIFF "AVI " file, not WAV audio.*Export it as WAV or FLAC/,
+    ],
+    [
+      'an unsupported codec',
+      () =>
+        riff([
+          ['fmt ', fmt(0x11, 1, 8000, 4)],
+          ['data', [0, 0]],
+        ]),
+      /uses IMA ADPCM \(format tag 0x0011\), which Continuo cannot read\. Export it as 16- or 24-bit PCM WAV, or as FLAC/,
+    ],
+    [
+      'an unknown codec',
+      () =>
+        riff([
+          ['fmt ', fmt(0x1234, 1, 8000, 16)],
+          ['data', [0, 0]],
+        ]),
+      /uses an unknown encoding \(format tag 0x1234\)/,
+    ],
+    [
+      'an unsupported bit depth',
+      () =>
+        riff([
+          ['fmt ', fmt(1, 1, 8000, 12)],
+          ['data', [0, 0]],
+        ]),
+      /uses 12-bit PCM samples, which Continuo cannot read/,
+    ],
+    [
+      '16-bit float',
+      () =>
+        riff([
+          ['fmt ', fmt(3, 1, 8000, 16)],
+          ['data', [0, 0]],
+        ]),
+      /uses 16-bit floating-point samples/,
+    ],
+    [
+      'an unknown extensible sub-format',
+      () =>
+        riff([
+          [
+            'fmt ',
+            fmt(
+              0xfffe,
+              1,
+              8000,
+              16,
+              extensible(16, 4, 1).map((b, i) => (i === 23 ? 0 : b)),
+            ),
+          ],
+          ['data', [0, 0]],
+        ]),
+      /unknown WAVE_FORMAT_EXTENSIBLE sub-format/,
+    ],
     ['a missing fmt chunk', () => riff([['data', [0, 0]]]), /has no 'fmt ' chunk/],
     ['a missing data chunk', () => riff([['fmt ', fmt(1, 1, 8000, 16)]]), /has no 'data' chunk, so it contains no audio/],
-    ['zero channels', () => riff([['fmt ', fmt(1, 0, 8000, 16)], ['data', [0, 0]]]), /has a damaged header \(0 channels at 8000 Hz\)/],
-    ['a short fmt chunk', () => riff([['fmt ', [1, 0, 1, 0]], ['data', [0, 0]]]), /has a damaged 'fmt ' chunk \(too short\)/],
+    [
+      'zero channels',
+      () =>
+        riff([
+          ['fmt ', fmt(1, 0, 8000, 16)],
+          ['data', [0, 0]],
+        ]),
+      /has a damaged header \(0 channels at 8000 Hz\)/,
+    ],
+    [
+      'a short fmt chunk',
+      () =>
+        riff([
+          ['fmt ', [1, 0, 1, 0]],
+          ['data', [0, 0]],
+        ]),
+      /has a damaged 'fmt ' chunk \(too short\)/,
+    ],
   ])('%s gives an AudioFormatError that says what to do', (_name, bytes, message) => {
     expectFormatError(() => decodeWav(bytes(), 'take.wav'), message);
   });

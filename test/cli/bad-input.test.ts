@@ -1,6 +1,17 @@
 /** Every bad input gets one clear line on stderr, a non-zero exit and no output file. */
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  truncateSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { encodeWav } from '../../src/main/audio';
@@ -20,7 +31,8 @@ describe('bad input', () => {
   let n = 0;
 
   /** Every run gets a data folder and a home of its own: never the user's. */
-  const cli = (args: string[], dataDir = data) => runCli(['--data-dir', dataDir, ...args], { HOME: home, XDG_CONFIG_HOME: join(home, '.config') });
+  const cli = (args: string[], dataDir = data) =>
+    runCli(['--data-dir', dataDir, ...args], { HOME: home, XDG_CONFIG_HOME: join(home, '.config') });
 
   function brokenModel(breakIt: (dir: string) => void): string {
     const dir = join(work, `model-${n++}`);
@@ -33,7 +45,10 @@ describe('bad input', () => {
     const out = join(work, `out-${n++}.wav`);
     const result = await cli([...args, '--out', out], dataDir);
     expect(result.code).not.toBe(0);
-    const lines = result.stderr.trim().split('\n').filter((l) => !l.startsWith('note:'));
+    const lines = result.stderr
+      .trim()
+      .split('\n')
+      .filter((l) => !l.startsWith('note:'));
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(message);
     expect(existsSync(out)).toBe(false);
@@ -62,7 +77,10 @@ describe('bad input', () => {
       const f = join(d, 'onnx/decoder_model_merged.onnx');
       truncateSync(f, Math.floor(statSync(f).size / 2));
     });
-    await expectFailure(gen(dir), /decoder_model_merged\.onnx could not be loaded: it looks truncated or corrupt.*download the model again/);
+    await expectFailure(
+      gen(dir),
+      /decoder_model_merged\.onnx could not be loaded: it looks truncated or corrupt.*download the model again/,
+    );
   });
 
   it('wrong config', async () => {
@@ -105,18 +123,27 @@ describe('bad input', () => {
   it('unreadable audio for continuation', async () => {
     const bad = join(work, 'noise.wav');
     writeFileSync(bad, Buffer.from('this is not audio at all, just text pretending'));
-    const line = await expectFailure(['continue', '--model', good, '--audio', bad, '--prompt', 'p', '--max-new-tokens', '10'], /noise\.wav/);
+    const line = await expectFailure(
+      ['continue', '--model', good, '--audio', bad, '--prompt', 'p', '--max-new-tokens', '10'],
+      /noise\.wav/,
+    );
     expect(line.length).toBeGreaterThan(20);
   });
 
   it('missing audio file for continuation', async () => {
-    await expectFailure(['continue', '--model', good, '--audio', join(work, 'absent.wav'), '--prompt', 'p', '--max-new-tokens', '10'], /absent\.wav/);
+    await expectFailure(
+      ['continue', '--model', good, '--audio', join(work, 'absent.wav'), '--prompt', 'p', '--max-new-tokens', '10'],
+      /absent\.wav/,
+    );
   });
 
   it('codes file without codes', async () => {
     const f = join(work, 'nocodes.json');
     writeFileSync(f, JSON.stringify({ hello: 1 }));
-    await expectFailure(['continue', '--model', good, '--codes', f, '--prompt', 'p', '--max-new-tokens', '10'], /nocodes\.json holds no audio codes/);
+    await expectFailure(
+      ['continue', '--model', good, '--codes', f, '--prompt', 'p', '--max-new-tokens', '10'],
+      /nocodes\.json holds no audio codes/,
+    );
   });
 
   it('output folder that does not exist', async () => {
@@ -144,11 +171,15 @@ describe('bad input', () => {
   describe('audio that is not usable as a context', () => {
     const cont = (audio: string) => ['continue', '--model', good, '--audio', audio, '--prompt', 'p', '--max-new-tokens', '10'];
 
-    it('a damaged MP3 is refused with the decoder\'s complaint, and nothing is saved', async () => {
+    it("a damaged MP3 is refused with the decoder's complaint, and nothing is saved", async () => {
       const fresh = freshDir('continuo-data-');
       const mp3 = join(work, 'damaged.mp3');
       writeFileSync(mp3, scramble(silentMp3(200), 4000, 80_000));
-      const line = await expectFailure(cont(mp3), /^continuo: ".*damaged\.mp3" is damaged: the decoder hit \d+ errors \(.*\) and could only patch over them .*export it again/, fresh);
+      const line = await expectFailure(
+        cont(mp3),
+        /^continuo: ".*damaged\.mp3" is damaged: the decoder hit \d+ errors \(.*\) and could only patch over them .*export it again/,
+        fresh,
+      );
       expect(line).not.toMatch(/^mpg123/);
       expect(takesIn(fresh)).toBe(0);
     });
@@ -161,7 +192,10 @@ describe('bad input', () => {
 
     it('a WAV of NaN and infinite samples', async () => {
       const nan = join(work, 'nan.wav');
-      writeFileSync(nan, encodeWav({ sampleRate: 32000, channels: [new Float32Array(32000).fill(Number.NaN).fill(Infinity, 100, 200)] }, 'float32'));
+      writeFileSync(
+        nan,
+        encodeWav({ sampleRate: 32000, channels: [new Float32Array(32000).fill(Number.NaN).fill(Infinity, 100, 200)] }, 'float32'),
+      );
       await expectFailure(cont(nan), /^continuo: ".*nan\.wav" holds no usable audio: every sample is NaN or infinite/);
     });
   });
@@ -193,7 +227,12 @@ describe('bad input', () => {
       execFileSync('mkfifo', [fifo]);
       const result = await cli(['generate', '--model', good, '--prompt', 'p', '--seconds', '1', '--progress', '--out', fifo]);
       expect(result.code).toBe(1);
-      expect(result.stderr.trim().split('\n').filter((l) => !l.startsWith('note:'))).toEqual([
+      expect(
+        result.stderr
+          .trim()
+          .split('\n')
+          .filter((l) => !l.startsWith('note:')),
+      ).toEqual([
         `continuo: Cannot write ${fifo}: it is a named pipe (FIFO), not a file. Continuo writes whole files (a temporary file renamed into place), so it cannot write into it. Give the name of a regular file.`,
       ]);
       expect(lstatSync(fifo).isFIFO()).toBe(true);
@@ -204,7 +243,9 @@ describe('bad input', () => {
       mkdirSync(folder);
       const result = await cli(['generate', '--model', good, '--prompt', 'p', '--seconds', '1', '--progress', '--out', folder]);
       expect(result.code).toBe(1);
-      expect(result.stderr).toContain(`continuo: Cannot write ${folder}: it is a folder. Give a file name, e.g. --out ${join(folder, 'take.wav')}.\n`);
+      expect(result.stderr).toContain(
+        `continuo: Cannot write ${folder}: it is a folder. Give a file name, e.g. --out ${join(folder, 'take.wav')}.\n`,
+      );
       expect(result.stderr).not.toContain('step');
       expect(statSync(folder).isDirectory()).toBe(true);
     });

@@ -1,5 +1,17 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { cpSync, existsSync, lstatSync, renameSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  lstatSync,
+  renameSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -30,7 +42,8 @@ describe('continuo generate', () => {
   const freshDir = (prefix: string) => mkdtempSync(join(scratch, prefix));
   const isolated = { HOME: home, XDG_CONFIG_HOME: join(home, '.config') };
   /** Every run gets a data folder and a home of its own: never the user's. */
-  const cli = (args: string[], dataDir = data, env: Record<string, string> = {}) => runCli(['--data-dir', dataDir, ...args], { ...isolated, ...env });
+  const cli = (args: string[], dataDir = data, env: Record<string, string> = {}) =>
+    runCli(['--data-dir', dataDir, ...args], { ...isolated, ...env });
   const takesIn = (dataDir: string) => {
     const library = Library.open(dataDir);
     try {
@@ -42,7 +55,22 @@ describe('continuo generate', () => {
 
   it('writes a valid 32 kHz WAV and prints the codes as JSON', async () => {
     const file = join(out, 'take.wav');
-    const json = parseJson(await cli(['generate', '--model', model, '--prompt', 'warm lo-fi piano, 80 bpm', '--max-new-tokens', '53', '--seed', '7', '--out', file, '--json']));
+    const json = parseJson(
+      await cli([
+        'generate',
+        '--model',
+        model,
+        '--prompt',
+        'warm lo-fi piano, 80 bpm',
+        '--max-new-tokens',
+        '53',
+        '--seed',
+        '7',
+        '--out',
+        file,
+        '--json',
+      ]),
+    );
     expect(json.codes).toHaveLength(4);
     json.codes.forEach((row: number[]) => expect(row).toHaveLength(50));
     expect(json.codes.flat().every((c: number) => Number.isInteger(c) && c >= 0 && c < 2048)).toBe(true);
@@ -60,7 +88,9 @@ describe('continuo generate', () => {
   });
 
   it('converts --seconds to frames at 50 frames per second', async () => {
-    const json = parseJson(await cli(['generate', '--model', model, '--prompt', 'x', '--seconds', '2', '--out', join(out, 's.wav'), '--json']));
+    const json = parseJson(
+      await cli(['generate', '--model', model, '--prompt', 'x', '--seconds', '2', '--out', join(out, 's.wav'), '--json']),
+    );
     expect(json.frames).toBe(100);
     expect(json.settings.maxNewTokens).toBe(103);
   });
@@ -68,7 +98,22 @@ describe('continuo generate', () => {
   it('is byte-identical for the same seed and differs for another', async () => {
     const run = async (seed: number, name: string) => {
       const file = join(out, name);
-      const json = parseJson(await cli(['generate', '--model', model, '--prompt', 'dusty drums', '--seconds', '1', '--seed', String(seed), '--out', file, '--json']));
+      const json = parseJson(
+        await cli([
+          'generate',
+          '--model',
+          model,
+          '--prompt',
+          'dusty drums',
+          '--seconds',
+          '1',
+          '--seed',
+          String(seed),
+          '--out',
+          file,
+          '--json',
+        ]),
+      );
       return { json, bytes: readFileSync(file) };
     };
     const a = await run(99, 'a.wav');
@@ -79,7 +124,24 @@ describe('continuo generate', () => {
   });
 
   it('writes one file per variation', async () => {
-    const json = parseJson(await cli(['generate', '--model', model, '--prompt', 'synth', '--seconds', '1', '--variations', '2', '--seed', '5', '--out', join(out, 'v.wav'), '--json']));
+    const json = parseJson(
+      await cli([
+        'generate',
+        '--model',
+        model,
+        '--prompt',
+        'synth',
+        '--seconds',
+        '1',
+        '--variations',
+        '2',
+        '--seed',
+        '5',
+        '--out',
+        join(out, 'v.wav'),
+        '--json',
+      ]),
+    );
     expect(json.takes.map((t: { out: string }) => t.out)).toEqual([join(out, 'v-1.wav'), join(out, 'v-2.wav')]);
     expect(json.takes.map((t: { seed: number }) => t.seed)).toEqual([5, 6]);
     expect(existsSync(join(out, 'v-1.wav')) && existsSync(join(out, 'v-2.wav'))).toBe(true);
@@ -87,7 +149,22 @@ describe('continuo generate', () => {
 
   it('writes stereo for a stereo model', async () => {
     const file = join(out, 'stereo.wav');
-    const json = parseJson(await cli(['generate', '--model', testModel('tiny-stereo'), '--prompt', 'wide pads', '--seconds', '1', '--out', file, '--format', 'pcm24', '--json']));
+    const json = parseJson(
+      await cli([
+        'generate',
+        '--model',
+        testModel('tiny-stereo'),
+        '--prompt',
+        'wide pads',
+        '--seconds',
+        '1',
+        '--out',
+        file,
+        '--format',
+        'pcm24',
+        '--json',
+      ]),
+    );
     expect(json.codes).toHaveLength(8);
     const wav = decodeWav(readFileSync(file));
     expect(wav.channels).toHaveLength(2);
@@ -112,14 +189,35 @@ describe('continuo generate', () => {
     cpSync(model, join(root, 'q8'), { recursive: true });
     renameSync(join(root, 'q8', 'onnx', 'decoder_model_merged.onnx'), join(root, 'q8', 'onnx', 'decoder_model_merged_quantized.onnx'));
     const run = async (variant: string) =>
-      parseJson(await cli(['generate', '--model', 'musicgen-medium', '--variant', variant, '--prompt', 'x', '--seconds', '1', '--out', join(out, `var-${variant}.wav`), '--json'], fresh));
+      parseJson(
+        await cli(
+          [
+            'generate',
+            '--model',
+            'musicgen-medium',
+            '--variant',
+            variant,
+            '--prompt',
+            'x',
+            '--seconds',
+            '1',
+            '--out',
+            join(out, `var-${variant}.wav`),
+            '--json',
+          ],
+          fresh,
+        ),
+      );
     expect((await run('q8')).model).toMatchObject({ id: 'musicgen-medium', variant: 'q8', dir: join(root, 'q8') });
     expect((await run('fp32')).model).toMatchObject({ id: 'musicgen-medium', variant: 'fp32', dir: join(root, 'fp32') });
   });
 
   it('cancels on Ctrl-C after the current step and writes nothing', async () => {
     const file = join(out, 'cancelled.wav');
-    const { child, done } = startCli(['--data-dir', data, 'generate', '--model', model, '--prompt', 'long', '--max-new-tokens', '2000', '--out', file, '--progress'], isolated);
+    const { child, done } = startCli(
+      ['--data-dir', data, 'generate', '--model', model, '--prompt', 'long', '--max-new-tokens', '2000', '--out', file, '--progress'],
+      isolated,
+    );
     child.stderr!.on('data', (d: Buffer) => {
       if (d.toString().includes('step ')) child.kill('SIGINT');
     });
@@ -168,16 +266,21 @@ describe('continuo generate', () => {
       const file = join(out, 'kept.wav');
       const result = await cli(['generate', '--model', model, '--prompt', 'x', '--seconds', '1', '--out', file], dir);
       expect(result.code).toBe(1);
-      expect(result.stderr).toContain(`continuo: Could not save the take in the library: simulated failure while saving. The audio is in ${file}.\n`);
+      expect(result.stderr).toContain(
+        `continuo: Could not save the take in the library: simulated failure while saving. The audio is in ${file}.\n`,
+      );
       expect(decodeWav(readFileSync(file)).channels[0]).toHaveLength(32000);
       expect(takesIn(dir)).toBe(0);
     });
 
-    it('without --out, keeps the audio and its codes in the data folder\'s recovered/ and says where', async () => {
+    it("without --out, keeps the audio and its codes in the data folder's recovered/ and says where", async () => {
       const dir = refusingLibrary();
       const result = await cli(['generate', '--model', model, '--prompt', 'x', '--seconds', '1', '--seed', '11'], dir);
       expect(result.code).toBe(1);
-      const kept = /continuo: Could not save the take in the library: simulated failure while saving\. The audio was kept in (\S+\.wav) \(and its codes beside it, for "continuo continue --codes"\)\./.exec(result.stderr);
+      const kept =
+        /continuo: Could not save the take in the library: simulated failure while saving\. The audio was kept in (\S+\.wav) \(and its codes beside it, for "continuo continue --codes"\)\./.exec(
+          result.stderr,
+        );
       expect(kept, result.stderr).not.toBeNull();
       const wav = kept![1];
       expect(wav.startsWith(join(dir, 'recovered'))).toBe(true);
@@ -227,9 +330,16 @@ describe('continuo generate', () => {
       const tmp = freshDir('continuo-tmp-');
       const result = await cli(['generate', '--model', model, '--prompt', 'x', '--seconds', '5'], full, { TMPDIR: tmp });
       expect(result.code).toBe(1);
-      const line = result.stderr.trim().split('\n').filter((l) => !l.startsWith('note:'));
+      const line = result.stderr
+        .trim()
+        .split('\n')
+        .filter((l) => !l.startsWith('note:'));
       expect(line).toHaveLength(1);
-      expect(line[0]).toMatch(new RegExp(`^continuo: Could not save the take in the library: Could not write ${full}/audio/.*\\.wav: the disk is full\\. Free some space .*--data-dir.*The audio was kept in ${tmp}/continuo-recovered/\\S+\\.wav`));
+      expect(line[0]).toMatch(
+        new RegExp(
+          `^continuo: Could not save the take in the library: Could not write ${full}/audio/.*\\.wav: the disk is full\\. Free some space .*--data-dir.*The audio was kept in ${tmp}/continuo-recovered/\\S+\\.wav`,
+        ),
+      );
       const wav = /kept in (\S+\.wav)/.exec(line[0])![1];
       expect(decodeWav(readFileSync(wav)).channels[0]).toHaveLength(5 * 32000);
     });
@@ -240,11 +350,34 @@ describe('continuo generate', () => {
       const typedIn = freshDir('continuo-typed-in-');
       // npm runs the script in the package root and passes the user's folder as INIT_CWD.
       const result = await new Promise<CliResult>((resolve) => {
-        const child = spawn('npm', ['--prefix', ROOT, 'run', '-s', 'continuo', '--', '--data-dir', 'my-data', 'generate', '--model', model, '--prompt', 'x', '--seconds', '1', '--out', 'rel-take.wav', '--json'], {
-          cwd: typedIn,
-          env: { ...process.env, ...isolated },
-          stdio: ['ignore', 'pipe', 'pipe'],
-        });
+        const child = spawn(
+          'npm',
+          [
+            '--prefix',
+            ROOT,
+            'run',
+            '-s',
+            'continuo',
+            '--',
+            '--data-dir',
+            'my-data',
+            'generate',
+            '--model',
+            model,
+            '--prompt',
+            'x',
+            '--seconds',
+            '1',
+            '--out',
+            'rel-take.wav',
+            '--json',
+          ],
+          {
+            cwd: typedIn,
+            env: { ...process.env, ...isolated },
+            stdio: ['ignore', 'pipe', 'pipe'],
+          },
+        );
         let stdout = '';
         let stderr = '';
         child.stdout.on('data', (d) => (stdout += d));

@@ -43,7 +43,9 @@ describe('models and library from the CLI', () => {
     const text = await cli('models', 'pull', 'musicgen-small', '--yes', '--hub', hub.baseUrl);
     expect(text.code).toBe(0);
     // The loopback Hub, like huggingface.co, publishes a sha256 only for the LFS (.onnx) files.
-    expect(text.stderr).toMatch(/^warning: size checked only: no published sha256 for config\.json, generation_config\.json, tokenizer\.json, tokenizer_config\.json and special_tokens_map\.json \(MusicGen Small\)/m);
+    expect(text.stderr).toMatch(
+      /^warning: size checked only: no published sha256 for config\.json, generation_config\.json, tokenizer\.json, tokenizer_config\.json and special_tokens_map\.json \(MusicGen Small\)/m,
+    );
     expect(text.stdout).toBe('Installed musicgen-small (q8).\n');
     const pulled = parseJson(await cli('models', 'pull', 'musicgen-small', '--yes', '--hub', hub.baseUrl, '--json'));
     expect(pulled.installedVariants).toEqual(['q8']);
@@ -105,7 +107,10 @@ describe('models and library from the CLI', () => {
     const root = join(import.meta.dirname, '..', '..');
     // As `npm run continuo` from the user's folder: cwd is the package root, INIT_CWD the user's folder.
     const npmEnv = { INIT_CWD: out, npm_package_json: join(root, 'package.json') };
-    const result = await runCli(['--data-dir', data, 'library', 'export-take', id, '--format', 'wav16', '--out', 'relative.wav', '--json'], npmEnv);
+    const result = await runCli(
+      ['--data-dir', data, 'library', 'export-take', id, '--format', 'wav16', '--out', 'relative.wav', '--json'],
+      npmEnv,
+    );
     expect(parseJson(result).file).toBe(join(out, 'relative.wav'));
     expect(decodeWav(readFileSync(join(out, 'relative.wav'))).channels[0].length).toBeGreaterThan(0);
     expect(existsSync(join(root, 'relative.wav'))).toBe(false);
@@ -117,7 +122,9 @@ describe('models and library from the CLI', () => {
   it('verifies a model and notices a damaged file', async () => {
     const intact = await cli('models', 'verify', 'musicgen-small');
     expect(intact.stdout).toContain('all files are intact');
-    expect(intact.stderr).toMatch(/^warning: size checked only: no published sha256 for config\.json, generation_config\.json, special_tokens_map\.json, tokenizer\.json, tokenizer_config\.json, so when downloaded/m);
+    expect(intact.stderr).toMatch(
+      /^warning: size checked only: no published sha256 for config\.json, generation_config\.json, special_tokens_map\.json, tokenizer\.json, tokenizer_config\.json, so when downloaded/m,
+    );
     const file = join(data, 'models', 'musicgen-small', 'tokenizer.json');
     const bytes = readFileSync(file);
     bytes[10] ^= 0xff;

@@ -23,7 +23,9 @@ describe('README', () => {
 
   it('has a test command that .ci/run runs verbatim', () => {
     const command = commandAfter('## Run the tests');
-    const ci = readFileSync(join(ROOT, '.ci', 'run'), 'utf8').split('\n').filter((l) => l && !l.startsWith('#') && !l.startsWith('set ') && !l.startsWith('cd '));
+    const ci = readFileSync(join(ROOT, '.ci', 'run'), 'utf8')
+      .split('\n')
+      .filter((l) => l && !l.startsWith('#') && !l.startsWith('set ') && !l.startsWith('cd '));
     expect(ci).toEqual([command]);
   });
 });

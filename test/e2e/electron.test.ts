@@ -32,7 +32,11 @@ describe.skipIf(reason !== '')(`studio in Electron${reason ? ` — skipped: ${re
       const page = await app.firstWindow();
       // The renderer comes from the app's own origin, not file://.
       expect(page.url()).toBe('continuo://app/index.html');
-      const prefs = await app.evaluate(({ BrowserWindow }) => (BrowserWindow.getAllWindows()[0].webContents as unknown as { getLastWebPreferences(): Record<string, unknown> }).getLastWebPreferences());
+      const prefs = await app.evaluate(({ BrowserWindow }) =>
+        (
+          BrowserWindow.getAllWindows()[0].webContents as unknown as { getLastWebPreferences(): Record<string, unknown> }
+        ).getLastWebPreferences(),
+      );
       expect(prefs).toMatchObject({ contextIsolation: true, sandbox: true, nodeIntegration: false });
       expect(await page.evaluate(() => typeof (window as unknown as { require?: unknown }).require)).toBe('undefined');
       await page.getByTestId('prompt-input').fill('electron check');

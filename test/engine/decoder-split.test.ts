@@ -4,6 +4,7 @@
  */
 import { cpSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import onnxProto from 'onnx-proto';
 import { describe, expect, it } from 'vitest';
 import { MusicgenEngine } from '../../src/main/engine';
 import { tempDir, testModel } from '../helpers/models';
@@ -83,6 +84,34 @@ describe('decoder split', () => {
     const result = await engine.generate({ prompts: ['p'], maxNewTokens: 8, sampling: { greedy: true } });
     expect(result.takes[0].codes[0]).toHaveLength(5);
     await engine.dispose();
+  });
+
+  it('runs the merged decoder when the split computes something else, saying by how much', async () => {
+    // The first-step branch scales its logits: no split of this file computes what it computes.
+    const dir = copy();
+    const path = join(dir, 'onnx/decoder_model_merged.onnx');
+    const { onnx } = onnxProto;
+    const model = onnx.ModelProto.decode(readFileSync(path));
+    const first = model.graph!.node!.find((n) => n.opType === 'If')!.attribute!.find((a) => a.name === 'else_branch')!.g!;
+    const logits = first.node!.find((n) => n.output![0] === first.output![0].name)!;
+    logits.output = ['unscaled_logits'];
+    first.initializer = [
+      ...(first.initializer ?? []),
+      { name: 'scale', dataType: onnx.TensorProto.DataType.FLOAT, dims: [], floatData: [1.5] },
+    ];
+    first.node!.push({ opType: 'Mul', input: ['unscaled_logits', 'scale'], output: [first.output![0].name!] });
+    writeFileSync(path, onnx.ModelProto.encode(model).finish());
+    const engine = await MusicgenEngine.load(dir, { device: 'cpu' });
+    const { mode, cache, note } = engine.decoderMode;
+    expect({ mode, cache }).toEqual({ mode: 'merged', cache: 'concat' });
+    expect(note).toMatch(
+      /^two-block cache refused: the split decoder differed from the export by [\d.]+ on single positions \(tolerance [\d.e-]+\); split refused: the split decoder differed from the export by [\d.]+ on single positions/,
+    );
+    await engine.dispose();
+    // The verdict is remembered, with its reason.
+    const again = await MusicgenEngine.load(dir, { device: 'cpu' });
+    expect(again.decoderMode.note).toBe(note);
+    await again.dispose();
   });
 
   it('refuses a decoder file that is another graph, naming it, instead of running it as is', async () => {

@@ -12,7 +12,10 @@ describe('concurrent access (WAL)', () => {
   it('a second connection reads consistent snapshots while another process writes', async () => {
     const root = tempRoot();
     const reader = openLibrary(root); // creates and migrates the database first
-    const child = spawn(process.execPath, ['--import', 'tsx', WRITER, root, String(COUNT)], { cwd: process.cwd(), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', WRITER, root, String(COUNT)], {
+      cwd: process.cwd(),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));

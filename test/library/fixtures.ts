@@ -15,7 +15,9 @@ export const SETTINGS: TakeSettings = {
 export function testAudio(frames = 320, sampleRate = 32000, channels = 2): AudioData {
   return {
     sampleRate,
-    channels: Array.from({ length: channels }, (_, c) => Float32Array.from({ length: frames }, (_, i) => Math.sin((i + 1) * (c + 1) * 0.01) * 0.5)),
+    channels: Array.from({ length: channels }, (_, c) =>
+      Float32Array.from({ length: frames }, (_, i) => Math.sin((i + 1) * (c + 1) * 0.01) * 0.5),
+    ),
   };
 }
 

@@ -33,4 +33,3 @@ export function steppingClock(start = '2024-05-01T10:00:00.000Z'): () => Date {
   let t = Date.parse(start);
   return () => new Date((t += 1000));
 }
-

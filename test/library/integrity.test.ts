@@ -24,7 +24,9 @@ describe('crash safety and integrity', () => {
         },
       },
     });
-    expect(() => library.saveTake(newTake())).toThrow(expect.objectContaining({ code: 'io', message: expect.stringMatching(/disk is full/) }));
+    expect(() => library.saveTake(newTake())).toThrow(
+      expect.objectContaining({ code: 'io', message: expect.stringMatching(/disk is full/) }),
+    );
     expect(written).not.toBe('');
     expect(existsSync(written)).toBe(false);
     expect(library.listTakes({})).toEqual({ takes: [], total: 0 });
@@ -75,7 +77,9 @@ describe('crash safety and integrity', () => {
     const report = library.checkIntegrity({ repair: true, graceMs: 0 });
     expect(report).toEqual({ orphanFiles: [], missingAudio: [b.id], repaired: 0 });
     expect(library.getTake(b.id).id).toBe(b.id);
-    expect(() => library.readAudio(b.id)).toThrow(expect.objectContaining({ code: 'io', message: expect.stringMatching(/file is missing/) }));
+    expect(() => library.readAudio(b.id)).toThrow(
+      expect.objectContaining({ code: 'io', message: expect.stringMatching(/file is missing/) }),
+    );
     expect(library.readAudio(a.id).channels).toHaveLength(2);
   });
 });

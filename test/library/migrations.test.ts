@@ -19,7 +19,12 @@ describe('migrations', () => {
     const root = tempRoot();
     const db = openDatabaseAtVersion(join(root, 'library.sqlite'), 1);
     expect(db.pragma('user_version', { simple: true })).toBe(1);
-    expect(db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`).all().map((r) => (r as { name: string }).name)).toEqual(['prompts', 'takes']);
+    expect(
+      db
+        .prepare(`SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`)
+        .all()
+        .map((r) => (r as { name: string }).name),
+    ).toEqual(['prompts', 'takes']);
 
     // Insert takes the way the first version did.
     const audio = testAudio(640, 32000, 1);
@@ -32,14 +37,44 @@ describe('migrations', () => {
     const piano = insertPrompt.run('old lo-fi piano', '2023-11-02T10:00:00.000Z').lastInsertRowid;
     const synth = insertPrompt.run('retro synthwave', '2023-11-02T11:00:00.000Z').lastInsertRowid;
     const rows = [
-      { id: 'old-1', kind: 'generate', prompt: piano, seed: 1, codes: [[1, 2, 3]], context: 0, parent: null, at: '2023-11-02T10:00:00.000Z' },
-      { id: 'old-2', kind: 'continue', prompt: piano, seed: 2, codes: [[3, 4, 5]], context: 1, parent: 'old-1', at: '2023-11-02T10:05:00.000Z' },
+      {
+        id: 'old-1',
+        kind: 'generate',
+        prompt: piano,
+        seed: 1,
+        codes: [[1, 2, 3]],
+        context: 0,
+        parent: null,
+        at: '2023-11-02T10:00:00.000Z',
+      },
+      {
+        id: 'old-2',
+        kind: 'continue',
+        prompt: piano,
+        seed: 2,
+        codes: [[3, 4, 5]],
+        context: 1,
+        parent: 'old-1',
+        at: '2023-11-02T10:05:00.000Z',
+      },
       { id: 'old-3', kind: 'generate', prompt: synth, seed: 3, codes: null, context: 0, parent: null, at: '2023-11-02T11:00:00.000Z' },
     ];
     for (const r of rows) {
       const path = `audio/2023-11/${r.id}.wav`;
       writeFileAtomic(join(root, path), encodeWav(audio, 'float32'));
-      insertTake.run(r.id, r.kind, r.prompt, r.seed, JSON.stringify(SETTINGS), path, r.codes ? encodeCodes(r.codes) : null, r.codes?.[0].length ?? 0, r.context, r.parent, r.at);
+      insertTake.run(
+        r.id,
+        r.kind,
+        r.prompt,
+        r.seed,
+        JSON.stringify(SETTINGS),
+        path,
+        r.codes ? encodeCodes(r.codes) : null,
+        r.codes?.[0].length ?? 0,
+        r.context,
+        r.parent,
+        r.at,
+      );
     }
     db.close();
 

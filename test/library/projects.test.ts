@@ -73,13 +73,24 @@ describe('projects', () => {
 
     const withClip = library.addClip(trackId, { takeId: take.id, startSeconds: 4, offsetSeconds: 2.5 });
     const clip = withClip.tracks[0].clips[0];
-    expect(clip).toMatchObject({ trackId, takeId: take.id, startSeconds: 4, offsetSeconds: 2.5, durationSeconds: 7.5, gainDb: 0, fadeInSeconds: 0, fadeOutSeconds: 0 });
+    expect(clip).toMatchObject({
+      trackId,
+      takeId: take.id,
+      startSeconds: 4,
+      offsetSeconds: 2.5,
+      durationSeconds: 7.5,
+      gainDb: 0,
+      fadeInSeconds: 0,
+      fadeOutSeconds: 0,
+    });
     library.addClip(trackId, { takeId: take.id, startSeconds: 0, offsetSeconds: 0, durationSeconds: 10 });
     expect(library.getProject(project.id).tracks[0].clips.map((c) => c.startSeconds)).toEqual([0, 4]);
 
     const tooLong = () => library.addClip(trackId, { takeId: take.id, startSeconds: 0, offsetSeconds: 6, durationSeconds: 5 });
     expect(tooLong).toThrow(LibraryError);
-    expect(tooLong).toThrow('The clip is 5 s long but only 4 s of the take remain after its 6 s offset. Shorten the clip or reduce the offset.');
+    expect(tooLong).toThrow(
+      'The clip is 5 s long but only 4 s of the take remain after its 6 s offset. Shorten the clip or reduce the offset.',
+    );
     expect(() => library.addClip(trackId, { takeId: take.id, startSeconds: 0, offsetSeconds: 10 })).toThrow(invalid);
     expect(() => library.addClip(trackId, { takeId: take.id, startSeconds: -1, offsetSeconds: 0 })).toThrow(invalid);
     expect(() => library.addClip(trackId, { takeId: take.id, startSeconds: 0, offsetSeconds: 0, durationSeconds: 0 })).toThrow(invalid);

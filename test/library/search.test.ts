@@ -68,7 +68,37 @@ describe('listTakes', () => {
   it('never throws on characters FTS5 treats specially', () => {
     const library = openLibrary(undefined, { now: steppingClock() });
     const t = seed(library);
-    const awkward = ['"', '""', '"paris', '*', 'pia*', '-', '-techno', '(', '(slow', 'slow)', 'AND', 'OR', 'NOT', 'NEAR', 'piano AND', 'a:b', '^', '+', "'", '\\', '{', '}', '[', '%', '_', 'dark OR', 'techno NOT jazz', '\u0000', '🎹'];
+    const awkward = [
+      '"',
+      '""',
+      '"paris',
+      '*',
+      'pia*',
+      '-',
+      '-techno',
+      '(',
+      '(slow',
+      'slow)',
+      'AND',
+      'OR',
+      'NOT',
+      'NEAR',
+      'piano AND',
+      'a:b',
+      '^',
+      '+',
+      "'",
+      '\\',
+      '{',
+      '}',
+      '[',
+      '%',
+      '_',
+      'dark OR',
+      'techno NOT jazz',
+      '\u0000',
+      '🎹',
+    ];
     for (const search of awkward) expect(() => library.listTakes({ search }), search).not.toThrow();
     expect(ids(library.listTakes({ search: '"paris"' }))).toEqual([t.café.id]);
     expect(ids(library.listTakes({ search: '(slow' }))).toEqual([t.strings.id]);
@@ -87,7 +117,8 @@ describe('listTakes', () => {
     const t = seed(library);
     const keys = library.saveTake(newTake({ prompt: 'toy piano 🎹 lullaby' }));
     // Nothing in the library contains these: nothing is found (it used to list all six takes).
-    for (const search of ['"*()', '🎸', '^', '\u0000', '+', '{}']) expect(library.listTakes({ search }), JSON.stringify(search)).toEqual({ takes: [], total: 0 });
+    for (const search of ['"*()', '🎸', '^', '\u0000', '+', '{}'])
+      expect(library.listTakes({ search }), JSON.stringify(search)).toEqual({ takes: [], total: 0 });
     // The emoji, the quote and the hyphen are found where they are typed: prompt, title or tag.
     expect(ids(library.listTakes({ search: '🎹' }))).toEqual([keys.id]);
     expect(ids(library.listTakes({ search: ' 🎹 ' }))).toEqual([keys.id]);
@@ -119,7 +150,9 @@ describe('listTakes', () => {
 
   it('pages with limit/offset and reports the total of all matches', () => {
     const library = openLibrary(undefined, { now: steppingClock() });
-    const made = Array.from({ length: 23 }, (_, i) => library.saveTake(newTake({ prompt: i % 2 ? `odd groove ${i}` : `even groove ${i}` })));
+    const made = Array.from({ length: 23 }, (_, i) =>
+      library.saveTake(newTake({ prompt: i % 2 ? `odd groove ${i}` : `even groove ${i}` })),
+    );
     const newest = [...made].reverse().map((t) => t.id);
     const page1 = library.listTakes({ limit: 10, offset: 0 });
     const page3 = library.listTakes({ limit: 10, offset: 20 });

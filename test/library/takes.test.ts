@@ -44,7 +44,17 @@ describe('saveTake / getTake', () => {
       [1, 2, 3, 4, 5],
       [6, 7, 8, 9, 10],
     ];
-    const saved = library.saveTake(newTake({ audio, codes, title: '  My  take ', seed: 4_000_000_000, contextFrames: 2, region: { start: 0.5, end: 1.5 }, edits: { gainDb: -3 } }));
+    const saved = library.saveTake(
+      newTake({
+        audio,
+        codes,
+        title: '  My  take ',
+        seed: 4_000_000_000,
+        contextFrames: 2,
+        region: { start: 0.5, end: 1.5 },
+        edits: { gainDb: -3 },
+      }),
+    );
 
     expect(saved.id).toMatch(/^[0-9a-f-]{36}$/);
     expect(saved).toMatchObject({
@@ -83,7 +93,9 @@ describe('saveTake / getTake', () => {
     // The row as stored: relative path, BLOB bytes, ISO time.
     library.close();
     const db = new Database(join(root, 'library.sqlite'), { readonly: true });
-    const row = db.prepare('SELECT t.*, c.codes FROM takes t JOIN take_codes c ON c.take_seq = t.seq WHERE t.id = ?').get(saved.id) as Record<string, unknown>;
+    const row = db
+      .prepare('SELECT t.*, c.codes FROM takes t JOIN take_codes c ON c.take_seq = t.seq WHERE t.id = ?')
+      .get(saved.id) as Record<string, unknown>;
     db.close();
     expect(row.audio_path).toBe(`audio/2024-05/${saved.id}.wav`);
     expect(Buffer.isBuffer(row.codes)).toBe(true);
@@ -127,7 +139,9 @@ describe('saveTake / getTake', () => {
     expect(() => library.readAudio('nope')).toThrow(/not in the library/);
 
     expect(() => library.saveTake(newTake({ seed: 1.5 }))).toThrow(expect.objectContaining({ code: 'invalid' }));
-    expect(() => library.saveTake(newTake({ audio: { sampleRate: 32000, channels: [] } }))).toThrow(expect.objectContaining({ code: 'invalid' }));
+    expect(() => library.saveTake(newTake({ audio: { sampleRate: 32000, channels: [] } }))).toThrow(
+      expect.objectContaining({ code: 'invalid' }),
+    );
     expect(() => library.saveTake(newTake({ codes: [[1], [2, 3]] }))).toThrow(/same length/);
     expect(() => library.saveTake(newTake({ contextFrames: 10 }))).toThrow(/context/);
     expect(() => library.saveTake(newTake({ parentId: 'missing-parent' }))).toThrow(expect.objectContaining({ code: 'not-found' }));
@@ -140,10 +154,18 @@ describe('updateTake and tags', () => {
   it('updates title, favourite and tags (normalized), leaving unnamed fields alone', () => {
     const library = openLibrary();
     const take = library.saveTake(newTake());
-    const updated = library.updateTake(take.id, { title: 'Night drive', favourite: true, tags: [' Lo-Fi ', 'lo-fi', 'CHILL', '', 'late  night'] });
+    const updated = library.updateTake(take.id, {
+      title: 'Night drive',
+      favourite: true,
+      tags: [' Lo-Fi ', 'lo-fi', 'CHILL', '', 'late  night'],
+    });
     expect(updated).toMatchObject({ title: 'Night drive', favourite: true, tags: ['chill', 'late night', 'lo-fi'] });
 
-    expect(library.updateTake(take.id, { favourite: false })).toMatchObject({ title: 'Night drive', favourite: false, tags: ['chill', 'late night', 'lo-fi'] });
+    expect(library.updateTake(take.id, { favourite: false })).toMatchObject({
+      title: 'Night drive',
+      favourite: false,
+      tags: ['chill', 'late night', 'lo-fi'],
+    });
     expect(library.updateTake(take.id, { tags: ['keys'] }).tags).toEqual(['keys']);
     expect(library.updateTake(take.id, { title: '   ' }).title).toBeNull();
     expect(library.getTake(take.id)).toMatchObject({ title: null, tags: ['keys'] });

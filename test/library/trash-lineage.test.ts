@@ -26,7 +26,9 @@ describe('trash', () => {
     const root = tempRoot();
     const library = openLibrary(root, { now: steppingClock() });
     const parent = library.saveTake(newTake({ prompt: 'only in the parent' }));
-    const child = library.saveTake(newTake({ kind: 'continue', prompt: 'shared prompt', parentId: parent.id, contextFrames: 2, region: { start: 0, end: 0.01 } }));
+    const child = library.saveTake(
+      newTake({ kind: 'continue', prompt: 'shared prompt', parentId: parent.id, contextFrames: 2, region: { start: 0, end: 0.01 } }),
+    );
     const keep = library.saveTake(newTake({ prompt: 'shared prompt' }));
     library.updateTake(parent.id, { tags: ['gone'] });
     const parentFile = library.audioPath(parent.id);

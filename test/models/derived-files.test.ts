@@ -30,7 +30,10 @@ async function install(): Promise<{ dataDir: string; dir: string }> {
 async function generate(dir: string): Promise<{ mode: string; codes: Codes }> {
   const engine = await MusicgenEngine.load(dir, { device: 'cpu', variant: 'q8' });
   try {
-    return { mode: engine.decoderMode.mode, codes: (await engine.generate({ prompts: ['p'], maxNewTokens: 10, sampling: { greedy: true } })).takes[0].codes };
+    return {
+      mode: engine.decoderMode.mode,
+      codes: (await engine.generate({ prompts: ['p'], maxNewTokens: 10, sampling: { greedy: true } })).takes[0].codes,
+    };
   } finally {
     await engine.dispose();
   }
@@ -62,9 +65,15 @@ describe('derived decoder files of an installed model', () => {
     const result = await verifyModel(dataDir, ID);
     expect(result.ok).toBe(true);
     expect(result.problems).toEqual([]);
-    expect(result.derived).toContainEqual({ file: derived('cross'), state: 'removed', problem: 'contents changed since the decoder was split' });
+    expect(result.derived).toContainEqual({
+      file: derived('cross'),
+      state: 'removed',
+      problem: 'contents changed since the decoder was split',
+    });
     expect(result.derived.map((d) => d.state)).toEqual(['removed', 'removed', 'removed']);
-    expect(result.message).toMatch(/Removed 3 derived decoder files that do not match the model \(.*continuo-cross\.onnx: contents changed since the decoder was split.*\); the next load rebuilds them\.$/);
+    expect(result.message).toMatch(
+      /Removed 3 derived decoder files that do not match the model \(.*continuo-cross\.onnx: contents changed since the decoder was split.*\); the next load rebuilds them\.$/,
+    );
     expect(ALL.filter((f) => existsSync(join(dir, f)))).toEqual([]);
 
     const again = await generate(dir);
@@ -80,7 +89,11 @@ describe('derived decoder files of an installed model', () => {
     try {
       const result = await services.call('models/verify', { id: ID });
       expect(result.ok).toBe(true);
-      expect(result.derived).toContainEqual({ file: derived('with-past'), state: 'removed', problem: 'contents changed since the decoder was split' });
+      expect(result.derived).toContainEqual({
+        file: derived('with-past'),
+        state: 'removed',
+        problem: 'contents changed since the decoder was split',
+      });
       expect(result.message).toMatch(/Removed 3 derived decoder files that do not match the model/);
     } finally {
       await services.close();
@@ -93,7 +106,9 @@ describe('derived decoder files of an installed model', () => {
     cpSync(join(dir, 'onnx/encodec_decode.onnx'), join(dir, derived('cross')));
     const result = await runCli(['--data-dir', dataDir, 'models', 'verify', ID]);
     expect(result.code).toBe(0);
-    expect(result.stdout).toContain(`${derived('cross')}: derived decoder file, contents changed since the decoder was split; removed, the next load rebuilds it.\n`);
+    expect(result.stdout).toContain(
+      `${derived('cross')}: derived decoder file, contents changed since the decoder was split; removed, the next load rebuilds it.\n`,
+    );
     expect(existsSync(join(dir, derived('cross')))).toBe(false);
   });
 

@@ -103,7 +103,9 @@ describe('downloadFile', () => {
     hub.setFault(DECODER, { status: 503 });
     mkdirSync(join(dest, '..'), { recursive: true });
     writeFileSync(`${dest}.part`, source(DECODER).subarray(0, 50_000));
-    await expect(downloadFile({ ...fast, url: urlOf(DECODER), dest, attempts: 2 })).rejects.toThrow(/50\.0 kB are kept and the next pull resumes/);
+    await expect(downloadFile({ ...fast, url: urlOf(DECODER), dest, attempts: 2 })).rejects.toThrow(
+      /50\.0 kB are kept and the next pull resumes/,
+    );
     expect(statSync(`${dest}.part`).size).toBe(50_000);
   });
 
@@ -175,13 +177,17 @@ describe('downloadFile', () => {
 
   it('refuses more bytes than the known size even when the server does not say its length', async () => {
     const dest = freshDest(CONFIG);
-    await expect(downloadFile({ ...fast, url: urlOf(CONFIG), dest, expectedBytes: size(CONFIG) - 10 })).rejects.toMatchObject({ code: 'size' });
+    await expect(downloadFile({ ...fast, url: urlOf(CONFIG), dest, expectedBytes: size(CONFIG) - 10 })).rejects.toMatchObject({
+      code: 'size',
+    });
     expect(existsSync(dest)).toBe(false);
   });
 
   it('reports a 404 as "not found on the Hub" without retrying', async () => {
     const dest = freshDest('onnx/nope.onnx');
-    await expect(downloadFile({ ...fast, url: urlOf('onnx/nope.onnx'), dest })).rejects.toThrow(/not found on the Hub \(404\) — check the model id\/revision/);
+    await expect(downloadFile({ ...fast, url: urlOf('onnx/nope.onnx'), dest })).rejects.toThrow(
+      /not found on the Hub \(404\) — check the model id\/revision/,
+    );
     expect(hub.gets('onnx/nope.onnx')).toHaveLength(1);
     expect(existsSync(dest)).toBe(false);
   });
@@ -197,7 +203,9 @@ describe('downloadFile', () => {
   it('gives up on a server that keeps answering 503', async () => {
     hub.setFault(DECODER, { status: 503 });
     const dest = freshDest(DECODER);
-    await expect(downloadFile({ ...fast, url: urlOf(DECODER), dest, attempts: 4 })).rejects.toThrow(/answered 503.*Gave up after 4 attempts/);
+    await expect(downloadFile({ ...fast, url: urlOf(DECODER), dest, attempts: 4 })).rejects.toThrow(
+      /answered 503.*Gave up after 4 attempts/,
+    );
     expect(hub.gets(DECODER)).toHaveLength(4);
     expect(existsSync(dest)).toBe(false);
   });
@@ -273,7 +281,9 @@ describe('downloadFile', () => {
     expectSameAsSource(dest, DECODER);
     expect(result).toMatchObject({ resumedFrom: 1234, verifiedBy: 'sha256' });
     expect(sha256Of(dest)).toBe(repo.files[DECODER].sha256);
-    await expect(downloadFile({ url: hubFileUrl(offline, TEST_REPO, 'main', 'onnx/nope.onnx'), dest: freshDest('x') })).rejects.toThrow(/not found in the offline model folder/);
+    await expect(downloadFile({ url: hubFileUrl(offline, TEST_REPO, 'main', 'onnx/nope.onnx'), dest: freshDest('x') })).rejects.toThrow(
+      /not found in the offline model folder/,
+    );
   });
 
   it('reports the size it learned and a plausible speed while trickling', async () => {

@@ -43,7 +43,9 @@ describe('recommendation: fits in 70 % of memory; the best-sounding tier that ru
     expect(MEMORY_SHARE).toBe(0.7);
     const pick = recommendModel(all, 64 * GB)!;
     expect(pick).toMatchObject({ id: 'small', variant: 'q8' });
-    expect(pick.reason).toMatch(/^small q8: start here \(it needs about 1\.6 GB of this computer's 64\.0 GB\)\. Its speed is measured after download/);
+    expect(pick.reason).toMatch(
+      /^small q8: start here \(it needs about 1\.6 GB of this computer's 64\.0 GB\)\. Its speed is measured after download/,
+    );
   });
 
   it('a slow CPU (small at 2.6 s/s): medium is predicted at 2.6 × 3.4 ≈ 9 s/s, so small stays, its faster variant', () => {

@@ -51,11 +51,18 @@ export function testCatalog(repo: RepoFixture, options: { known?: boolean; exter
         repo: TEST_REPO,
         revision: 'main',
         description: 'Random weights, for tests.',
-        licence: { id: 'CC-BY-NC-4.0', name: 'CC BY-NC 4.0', url: 'https://creativecommons.org/licenses/by-nc/4.0/', summary: 'Non-commercial use only, with attribution.' },
+        licence: {
+          id: 'CC-BY-NC-4.0',
+          name: 'CC BY-NC 4.0',
+          url: 'https://creativecommons.org/licenses/by-nc/4.0/',
+          summary: 'Non-commercial use only, with attribution.',
+        },
         channels: 1,
         parameters: '1M',
         defaultVariant: 'q8',
-        files: ['config.json', 'generation_config.json', 'tokenizer.json', 'tokenizer_config.json'].map((p) => file(p)).concat(file('special_tokens_map.json', true)),
+        files: ['config.json', 'generation_config.json', 'tokenizer.json', 'tokenizer_config.json']
+          .map((p) => file(p))
+          .concat(file('special_tokens_map.json', true)),
         variants: {
           fp32: [
             file('onnx/text_encoder.onnx'),

@@ -65,7 +65,9 @@ describe('verifyModel', () => {
 
   it('says what to do when there is nothing to check against', async () => {
     rmSync(join(dir, MANIFEST_NAME));
-    await expect(verifyModel(dataDir, 'musicgen-small')).rejects.toThrow(/no readable continuo-install\.json.*Reinstall it with: npm run -s continuo -- models pull musicgen-small --yes$/);
+    await expect(verifyModel(dataDir, 'musicgen-small')).rejects.toThrow(
+      /no readable continuo-install\.json.*Reinstall it with: npm run -s continuo -- models pull musicgen-small --yes$/,
+    );
     await expect(verifyModel(dataDir, 'musicgen-large')).rejects.toThrow(/"musicgen-large" is not installed/);
   });
 

@@ -25,7 +25,10 @@ describe('services: edits, trash, projects, export, models, settings', () => {
     const i = Math.round(0.8 * 32000);
     expect(after[i - 16000]).toBeCloseTo(before[i] * 10 ** (-6 / 20), 5);
     expect((await services.call('takes/get', { id: original.id })).durationSeconds).toBeCloseTo(2, 5);
-    await expect(services.call('takes/edit', { takeId: original.id })).rejects.toMatchObject({ code: 'invalid-params', message: /Nothing to change/ });
+    await expect(services.call('takes/edit', { takeId: original.id })).rejects.toMatchObject({
+      code: 'invalid-params',
+      message: /Nothing to change/,
+    });
   });
 
   it('delete goes to the trash, restore brings it back, empty trash removes it for good', async () => {
@@ -38,7 +41,11 @@ describe('services: edits, trash, projects, export, models, settings', () => {
     expect((await services.call('takes/list', {})).takes.map((x) => x.id)).toContain(t.id);
     await services.call('takes/delete', { id: t.id });
     expect(await services.call('trash/empty', {})).toEqual({ removed: 1 });
-    expect(removed).toEqual([{ id: t.id, permanently: false }, { id: t.id, permanently: false }, { id: t.id, permanently: true }]);
+    expect(removed).toEqual([
+      { id: t.id, permanently: false },
+      { id: t.id, permanently: false },
+      { id: t.id, permanently: true },
+    ]);
     await expect(services.call('takes/get', { id: t.id })).rejects.toMatchObject({ code: 'not-found' });
   });
 
@@ -59,7 +66,13 @@ describe('services: edits, trash, projects, export, models, settings', () => {
     const [drums, bass] = project.tracks;
     expect(drums.name).toBe('Track 1');
     await services.call('clips/add', { trackId: drums.id, takeId: a.id, startSeconds: 0 });
-    project = await services.call('clips/add', { trackId: bass.id, takeId: b.id, startSeconds: 0.5, offsetSeconds: 0.25, durationSeconds: 0.5 });
+    project = await services.call('clips/add', {
+      trackId: bass.id,
+      takeId: b.id,
+      startSeconds: 0.5,
+      offsetSeconds: 0.25,
+      durationSeconds: 0.5,
+    });
     expect(project.tracks.map((t) => t.clips.map((c) => c.takeId))).toEqual([[a.id], [b.id]]);
     const result = await services.call('export/stems', { projectId: project.id, format: 'wav32f', sampleRate: 32000 });
     expect(result.seconds).toBeCloseTo(1, 5);
@@ -72,7 +85,9 @@ describe('services: edits, trash, projects, export, models, settings', () => {
     expect(s2[0]).toBe(0);
     expect(s2[16000 + 100]).toBeCloseTo(bassAudio[8000 + 100], 6);
     for (const i of [0, 5000, 20000, 31999]) expect(mix[i]).toBeCloseTo(s1[i] + s2[i], 6);
-    await expect(services.call('export/stems', { projectId: (await services.call('projects/create', { name: 'Empty' })).id })).rejects.toThrow(/no clips yet/);
+    await expect(
+      services.call('export/stems', { projectId: (await services.call('projects/create', { name: 'Empty' })).id }),
+    ).rejects.toThrow(/no clips yet/);
   });
 
   it('lists the catalog and the built-in test model, and saves settings', async () => {

@@ -40,7 +40,9 @@ describe('musicgen-medium through the services', () => {
     ]);
     expect(m.variants.every((v) => (v.memoryBytes ?? 0) > (v.bytes ?? Infinity))).toBe(true);
     expect(list.filter((x) => x.recommended).map((x) => [x.id, x.recommended!.variant])).toEqual([['musicgen-small', 'q8']]);
-    expect(list.find((x) => x.id === 'musicgen-small')!.recommended!.reason).toMatch(/^MusicGen Small q8: start here \(it needs about .* of this computer's 64\.0 GB\)/);
+    expect(list.find((x) => x.id === 'musicgen-small')!.recommended!.reason).toMatch(
+      /^MusicGen Small q8: start here \(it needs about .* of this computer's 64\.0 GB\)/,
+    );
   });
 
   it('installs fp32 into models/musicgen-medium/fp32, shows its real size, and calibrates it after install', async () => {

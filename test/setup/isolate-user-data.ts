@@ -11,7 +11,14 @@ import { join } from 'node:path';
 import { defaultDataDir } from '../../src/main/paths';
 import { diffSnapshots, snapshotFolder } from './folder-snapshot';
 
-export const ISOLATION_VARS = ['HOME', 'XDG_CONFIG_HOME', 'XDG_DATA_HOME', 'XDG_CACHE_HOME', 'XDG_STATE_HOME', 'CONTINUO_DATA_DIR'] as const;
+export const ISOLATION_VARS = [
+  'HOME',
+  'XDG_CONFIG_HOME',
+  'XDG_DATA_HOME',
+  'XDG_CACHE_HOME',
+  'XDG_STATE_HOME',
+  'CONTINUO_DATA_DIR',
+] as const;
 
 export default function setup(): () => void {
   const realDataDir = defaultDataDir({ ...process.env, CONTINUO_DATA_DIR: undefined });

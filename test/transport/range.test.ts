@@ -18,7 +18,12 @@ describe('HTTP Range for take audio', () => {
   });
 
   it('answers 206 with Content-Range, 200 without a range, 416 when unsatisfiable', () => {
-    expect(rangeResponse('bytes=10-19', 100)).toMatchObject({ status: 206, start: 10, end: 19, headers: { 'Content-Range': 'bytes 10-19/100', 'Content-Length': '10', 'Accept-Ranges': 'bytes' } });
+    expect(rangeResponse('bytes=10-19', 100)).toMatchObject({
+      status: 206,
+      start: 10,
+      end: 19,
+      headers: { 'Content-Range': 'bytes 10-19/100', 'Content-Length': '10', 'Accept-Ranges': 'bytes' },
+    });
     expect(rangeResponse(null, 100)).toMatchObject({ status: 200, start: 0, end: 99, headers: { 'Content-Length': '100' } });
     expect(rangeResponse('bytes=200-', 100)).toMatchObject({ status: 416, headers: { 'Content-Range': 'bytes */100' } });
   });

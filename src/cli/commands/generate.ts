@@ -11,7 +11,10 @@ export function generateCommand(globals: () => GlobalFlags): Command {
   const command = new Command('generate').description('generate music from a text prompt');
   addGenerationOptions(command, DEFAULT_SECONDS).action(async (flags: GenerationFlags) => {
     if (!flags.prompt) {
-      throw new CliError('Missing --prompt: describe the music, e.g. --prompt "warm lo-fi piano with vinyl crackle, 80 bpm" (--prompt "" for none).', 2);
+      throw new CliError(
+        'Missing --prompt: describe the music, e.g. --prompt "warm lo-fi piano with vinyl crackle, 80 bpm" (--prompt "" for none).',
+        2,
+      );
     }
     const prepared = prepareGeneration(flags, globals().dataDir, DEFAULT_SECONDS);
     try {

@@ -46,8 +46,16 @@ export function libraryCommand(globals: () => GlobalFlags): Command {
         const flags = (withQuery ? args[1] : args[0]) as ListFlags;
         const search = withQuery ? (args[0] as string) : undefined;
         await withExistingServices(globals().dataDir, async (services) => {
-          const result = await services.call('takes/list', { search, favourite: flags.favourite, tag: flags.tag, trash: flags.trash ?? false, limit: flags.limit });
-          print(flags.json, result, () => (result.takes.length ? [...result.takes.map(line), `${result.total} take(s)`].join('\n') : 'No takes found.'));
+          const result = await services.call('takes/list', {
+            search,
+            favourite: flags.favourite,
+            tag: flags.tag,
+            trash: flags.trash ?? false,
+            limit: flags.limit,
+          });
+          print(flags.json, result, () =>
+            result.takes.length ? [...result.takes.map(line), `${result.total} take(s)`].join('\n') : 'No takes found.',
+          );
         });
       });
   };
@@ -105,17 +113,22 @@ export function libraryCommand(globals: () => GlobalFlags): Command {
     .option('--rate <hz>', 'sample rate: 32000, 44100 or 48000', (v) => Number(oneOf(['32000', '44100', '48000'] as const)(v)))
     .option('--out <file>', 'copy the export here (default: the exports folder)')
     .option('--json', 'print JSON')
-    .action(async (id: string, flags: { format?: (typeof EXPORT_FORMATS)[number]; rate?: 32000 | 44100 | 48000; out?: string; json?: boolean }) => {
-      // Checked before the export and written like generate's --out: through a symlink, never into a pipe or device.
-      const output = flags.out ? prepareOutputs(userPath(flags.out), 1)[0] : undefined;
-      await withExistingServices(globals().dataDir, async (services) => {
-        let { file } = await services.call('export/take', { id, format: flags.format, sampleRate: flags.rate });
-        if (output) {
-          writeFileAtomic(output.target, readFileSync(file));
-          file = output.path;
-        }
-        print(flags.json, { file }, () => `Wrote ${file}`);
-      });
-    });
+    .action(
+      async (
+        id: string,
+        flags: { format?: (typeof EXPORT_FORMATS)[number]; rate?: 32000 | 44100 | 48000; out?: string; json?: boolean },
+      ) => {
+        // Checked before the export and written like generate's --out: through a symlink, never into a pipe or device.
+        const output = flags.out ? prepareOutputs(userPath(flags.out), 1)[0] : undefined;
+        await withExistingServices(globals().dataDir, async (services) => {
+          let { file } = await services.call('export/take', { id, format: flags.format, sampleRate: flags.rate });
+          if (output) {
+            writeFileAtomic(output.target, readFileSync(file));
+            file = output.path;
+          }
+          print(flags.json, { file }, () => `Wrote ${file}`);
+        });
+      },
+    );
   return library;
 }

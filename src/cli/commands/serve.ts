@@ -33,7 +33,10 @@ export function ensureRendererBuilt(): void {
   const index = join(RENDERER_DIR, 'index.html');
   if (existsSync(index) && statSync(index).mtimeMs >= newestSource()) return;
   process.stderr.write('Building the studio…\n');
-  execFileSync(process.execPath, [join(ROOT, 'node_modules', 'electron-vite', 'bin', 'electron-vite.js'), 'build'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+  execFileSync(process.execPath, [join(ROOT, 'node_modules', 'electron-vite', 'bin', 'electron-vite.js'), 'build'], {
+    cwd: ROOT,
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
 }
 
 /**
@@ -51,7 +54,9 @@ export function openBrowser(url: string, env: NodeJS.ProcessEnv = process.env): 
   else [command, args] = ['xdg-open', [url]];
   return new Promise((resolve) => {
     const child = spawn(command, args, { stdio: 'ignore', detached: true, env });
-    child.once('error', (error: NodeJS.ErrnoException) => resolve({ opened: false, reason: `${command} could not be started (${error.code ?? error.message})` }));
+    child.once('error', (error: NodeJS.ErrnoException) =>
+      resolve({ opened: false, reason: `${command} could not be started (${error.code ?? error.message})` }),
+    );
     child.once('spawn', () => {
       child.unref();
       resolve({ opened: true });

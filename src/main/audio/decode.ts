@@ -56,7 +56,12 @@ export async function probeAudioFile(path: string): Promise<AudioFileInfo> {
     if (startsWith(head, 'RIFF') && startsWith(head.subarray(8), 'WAVE')) {
       const layout = wavLayout(handle, size, path);
       if (layout.frames === 0) throw noAudio(path);
-      return { format: 'wav', sampleRate: layout.sampleRate, channelCount: layout.channelCount, durationSeconds: layout.frames / layout.sampleRate };
+      return {
+        format: 'wav',
+        sampleRate: layout.sampleRate,
+        channelCount: layout.channelCount,
+        durationSeconds: layout.frames / layout.sampleRate,
+      };
     }
     if (startsWith(head, 'fLaC')) return flacInfo(head);
     const mpeg = parseMpegHeader(head);
@@ -123,7 +128,9 @@ function frameRange(total: number, sampleRate: number, region: AudioRegion, path
   const first = Math.max(0, Math.round(start * sampleRate));
   const end = region.end === undefined ? total : Math.min(total, Math.round(region.end * sampleRate));
   if (first >= total) {
-    throw new RangeError(`${describeSource(path)}: the region starts at ${start} s, at or after the end of the ${(total / sampleRate).toFixed(1)} s file.`);
+    throw new RangeError(
+      `${describeSource(path)}: the region starts at ${start} s, at or after the end of the ${(total / sampleRate).toFixed(1)} s file.`,
+    );
   }
   return { first, count: Math.max(0, end - first) };
 }
@@ -153,14 +160,22 @@ async function decodeOtherFormat(bytes: Uint8Array, source: string | undefined):
   if (reported.length > 0) {
     const what = reported[0].replace(DECODER_LINE, '').trim();
     const errors = reported.length === 1 ? '1 error' : `${reported.length} errors`;
-    throw new AudioFormatError(source, `is damaged: the decoder hit ${errors} (${what}) and could only patch over them (${(got / sampleRate).toFixed(1)} s decoded)`, DAMAGED_ADVICE);
+    throw new AudioFormatError(
+      source,
+      `is damaged: the decoder hit ${errors} (${what}) and could only patch over them (${(got / sampleRate).toFixed(1)} s decoded)`,
+      DAMAGED_ADVICE,
+    );
   }
   const mpeg = parseMpegHeader(bytes);
   if (mpeg?.declaredFrames) {
     // Encoder delay and padding are trimmed by the decoder; anything beyond a few frames is missing audio.
     const missing = mpeg.declaredFrames - got;
     if (missing > Math.max(0.1 * mpeg.declaredFrames, 4 * mpeg.samplesPerFrame)) {
-      throw new AudioFormatError(source, `is damaged: its header declares ${(mpeg.declaredFrames / mpeg.sampleRate).toFixed(1)} s of audio but only ${(got / sampleRate).toFixed(1)} s could be decoded`, DAMAGED_ADVICE);
+      throw new AudioFormatError(
+        source,
+        `is damaged: its header declares ${(mpeg.declaredFrames / mpeg.sampleRate).toFixed(1)} s of audio but only ${(got / sampleRate).toFixed(1)} s could be decoded`,
+        DAMAGED_ADVICE,
+      );
     }
   }
   // Copy: decoders may hand out views into their own reusable WASM memory.
@@ -210,7 +225,11 @@ function checkSamples(audio: AudioData, source: string | undefined): void {
   }
   if (bad === 0) return;
   if (bad === total) {
-    throw new AudioFormatError(source, 'holds no usable audio: every sample is NaN or infinite, not a number a sound can have', DAMAGED_ADVICE);
+    throw new AudioFormatError(
+      source,
+      'holds no usable audio: every sample is NaN or infinite, not a number a sound can have',
+      DAMAGED_ADVICE,
+    );
   }
   throw new AudioFormatError(source, `is damaged: ${bad} of its ${total} samples are NaN or infinite`, DAMAGED_ADVICE);
 }
@@ -238,7 +257,12 @@ async function openForReading(path: string): Promise<FileHandle> {
     // Opening a named pipe would wait for a writer forever; a folder cannot be read as audio.
     const kind = await stat(path);
     if (kind.isDirectory()) throw Object.assign(new Error(`EISDIR: illegal operation on a directory, read '${path}'`), { code: 'EISDIR' });
-    if (!kind.isFile()) throw new AudioFormatError(path, 'is not a regular file (it is a pipe, socket or device)', 'Save the audio to a file and choose that.');
+    if (!kind.isFile())
+      throw new AudioFormatError(
+        path,
+        'is not a regular file (it is a pipe, socket or device)',
+        'Save the audio to a file and choose that.',
+      );
     handle = await open(path, 'r');
   } catch (error) {
     throw toAccessError(path, error);

@@ -44,7 +44,9 @@ export function trim(audio: AudioData, startSeconds: number, endSeconds: number)
   const start = clamp(Math.round(startSeconds * audio.sampleRate), 0, frames);
   const end = clamp(Math.round(endSeconds * audio.sampleRate), 0, frames);
   if (end <= start) {
-    throw new RangeError(`Trim from ${startSeconds} s to ${endSeconds} s leaves no audio (the clip is ${frames / audio.sampleRate} s long).`);
+    throw new RangeError(
+      `Trim from ${startSeconds} s to ${endSeconds} s leaves no audio (the clip is ${frames / audio.sampleRate} s long).`,
+    );
   }
   return { sampleRate: audio.sampleRate, channels: audio.channels.map((c) => c.slice(start, end)) };
 }

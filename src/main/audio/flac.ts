@@ -29,7 +29,11 @@ export async function encodeFlac(audio: AudioData, bitsPerSample: 16 | 24 = 16):
   const pieces: Uint8Array[] = [];
   let streamInfo: StreamMetadata | undefined;
   try {
-    const status = flac.init_encoder_stream(encoder, (data) => void pieces.push(data), (info) => (streamInfo = info));
+    const status = flac.init_encoder_stream(
+      encoder,
+      (data) => void pieces.push(data),
+      (info) => (streamInfo = info),
+    );
     if (status !== 0) throw new Error(`libFLAC could not start encoding (init status ${status}).`);
     const scale = fullScale(bitsPerSample);
     const interleaved = new Int32Array(Math.min(frames, FRAMES_PER_CALL) * channelCount);
@@ -109,14 +113,20 @@ export async function decodeFlac(bytes: Uint8Array, source?: string): Promise<Au
   }
 
   if (unsupportedBits !== undefined) {
-    throw fail(`uses ${unsupportedBits}-bit samples, which Continuo cannot read`, 'Export it as 16- or 24-bit FLAC, or as WAV, and try again.');
+    throw fail(
+      `uses ${unsupportedBits}-bit samples, which Continuo cannot read`,
+      'Export it as 16- or 24-bit FLAC, or as WAV, and try again.',
+    );
   }
   if (problem) throw fail(`is damaged (${problem})`);
   if (!info) throw fail('is damaged (its STREAMINFO header is missing)');
   const channels = concatBlocks(blocks, info.channels);
-  if (channels[0].length < info.total_samples) { // a total of 0 means "unknown"
-    throw fail(`is truncated (${channels[0].length} of ${info.total_samples} samples are present)`,
-      'It may not have finished copying or downloading; copy or export it again.');
+  if (channels[0].length < info.total_samples) {
+    // a total of 0 means "unknown"
+    throw fail(
+      `is truncated (${channels[0].length} of ${info.total_samples} samples are present)`,
+      'It may not have finished copying or downloading; copy or export it again.',
+    );
   }
   if (!finished) throw fail('could not be decoded to the end');
   if (!checksumMatches) throw fail('is damaged (its audio does not match the MD5 checksum stored in the file)');

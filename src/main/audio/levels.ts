@@ -2,7 +2,13 @@ import { applyGain, gainToDb } from './dsp';
 import { assertAudioData, frameCount, type AudioData } from './types';
 
 /** Second-order IIR section, normalised so a0 = 1. */
-export interface Biquad { b0: number; b1: number; b2: number; a1: number; a2: number }
+export interface Biquad {
+  b0: number;
+  b1: number;
+  b2: number;
+  a1: number;
+  a2: number;
+}
 
 const BLOCK_SEGMENTS = 4; // a 400 ms gating block is four 100 ms hops: 75 % overlap
 const ABSOLUTE_GATE_LUFS = -70;
@@ -87,9 +93,17 @@ function channelWeight(index: number, channelCount: number): number {
 
 /** Runs both filter stages (transposed direct form II, double precision) and sums z^2 per hop. */
 function accumulateKWeightedEnergy(
-  channel: Float32Array, f: Biquad, g: Biquad, hop: number, weight: number, segmentEnergy: Float64Array,
+  channel: Float32Array,
+  f: Biquad,
+  g: Biquad,
+  hop: number,
+  weight: number,
+  segmentEnergy: Float64Array,
 ): void {
-  let f1 = 0, f2 = 0, g1 = 0, g2 = 0;
+  let f1 = 0,
+    f2 = 0,
+    g1 = 0,
+    g2 = 0;
   const frames = segmentEnergy.length * hop;
   for (let i = 0; i < frames; i++) {
     const x = channel[i];

@@ -37,9 +37,10 @@ export function mixdown(clips: MixClip[], options: MixOptions): AudioData {
     offset: Math.round(clip.offsetSeconds * sampleRate),
     gain: dbToGain(clip.gainDb ?? 0),
   }));
-  const length = options.lengthSeconds !== undefined
-    ? Math.round(options.lengthSeconds * sampleRate)
-    : Math.max(0, ...placed.map((clip) => clip.offset + clip.channels[0].length));
+  const length =
+    options.lengthSeconds !== undefined
+      ? Math.round(options.lengthSeconds * sampleRate)
+      : Math.max(0, ...placed.map((clip) => clip.offset + clip.channels[0].length));
 
   const mix = createSilence(sampleRate, options.channels, length);
   for (const { channels, offset, gain } of placed) {

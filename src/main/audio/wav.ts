@@ -92,12 +92,20 @@ const TRUNCATED_ADVICE = 'It may not have finished copying or downloading; copy 
 /** Bytes 2..15 of every KSDATAFORMAT_SUBTYPE_* GUID; bytes 0..1 hold the format tag. */
 const SUBFORMAT_GUID_TAIL = [0, 0, 0, 0, 0x10, 0, 0x80, 0, 0, 0xaa, 0, 0x38, 0x9b, 0x71];
 const ENCODING_NAMES: Record<number, string> = {
-  0x0001: 'PCM', 0x0002: 'Microsoft ADPCM', 0x0003: 'floating-point', 0x0006: 'A-law',
-  0x0007: 'µ-law', 0x0011: 'IMA ADPCM', 0x0055: 'MP3',
+  0x0001: 'PCM',
+  0x0002: 'Microsoft ADPCM',
+  0x0003: 'floating-point',
+  0x0006: 'A-law',
+  0x0007: 'µ-law',
+  0x0011: 'IMA ADPCM',
+  0x0055: 'MP3',
 };
 
 export type SampleReader = (bytes: Uint8Array, view: DataView, offset: number) => number;
-interface Span { offset: number; size: number }
+interface Span {
+  offset: number;
+  size: number;
+}
 type Fail = (problem: string, advice?: string) => AudioFormatError;
 
 /** Where a WAV file's samples are and how to read them, learnt from its header alone. */
@@ -144,7 +152,11 @@ export function parseWavLayout(readAt: ReadAt, fileSize: number, source?: string
   if (!fmt) throw fail("has no 'fmt ' chunk describing its audio format");
   if (!data) throw fail("has no 'data' chunk, so it contains no audio");
   const fmtBytes = readAt(fmt.offset, fmt.size);
-  const { sampleRate, channelCount, bytesPerSample, read } = parseFormat(new DataView(fmtBytes.buffer, fmtBytes.byteOffset, fmtBytes.byteLength), { offset: 0, size: fmt.size }, fail);
+  const { sampleRate, channelCount, bytesPerSample, read } = parseFormat(
+    new DataView(fmtBytes.buffer, fmtBytes.byteOffset, fmtBytes.byteLength),
+    { offset: 0, size: fmt.size },
+    fail,
+  );
   const blockAlign = channelCount * bytesPerSample;
   const frames = Math.floor(data.size / blockAlign);
   return { sampleRate, channelCount, bytesPerSample, dataOffset: data.offset, dataBytes: frames * blockAlign, frames, read };
@@ -169,7 +181,7 @@ export function decodeWavFrames(bytes: Uint8Array, layout: WavLayout): AudioData
 
 function findChunks(readAt: ReadAt, fileSize: number, fail: Fail): { fmt?: Span; data?: Span } {
   const found: { fmt?: Span; data?: Span } = {};
-  for (let offset = 12; offset + 8 <= fileSize; ) {
+  for (let offset = 12; offset + 8 <= fileSize;) {
     const header = readAt(offset, 8);
     if (header.length < 8) break;
     const id = fourCC(header, 0);
@@ -203,8 +215,10 @@ function parseFormat(view: DataView, fmt: Span, fail: Fail) {
   }
   const read = sampleReader(tag, bits);
   if (!read) {
-    throw fail(`uses ${describeEncoding(tag, bits)}, which Continuo cannot read`,
-      'Export it as 16- or 24-bit PCM WAV, or as FLAC, and try again.');
+    throw fail(
+      `uses ${describeEncoding(tag, bits)}, which Continuo cannot read`,
+      'Export it as 16- or 24-bit PCM WAV, or as FLAC, and try again.',
+    );
   }
   return { sampleRate, channelCount, bytesPerSample: bits / 8, read };
 }
@@ -217,12 +231,16 @@ function sampleReader(tag: number, bits: number): SampleReader | undefined {
   }
   if (tag !== WAVE_FORMAT.pcm) return undefined;
   switch (bits) {
-    case 8: return (bytes, _view, at) => (bytes[at] - 128) / PCM8_SCALE;
-    case 16: return (_bytes, view, at) => view.getInt16(at, true) / PCM16_SCALE;
-    case 24: return (bytes, _view, at) =>
-      (((bytes[at] | (bytes[at + 1] << 8) | (bytes[at + 2] << 16)) << 8) >> 8) / PCM24_SCALE;
-    case 32: return (_bytes, view, at) => view.getInt32(at, true) / PCM32_SCALE;
-    default: return undefined;
+    case 8:
+      return (bytes, _view, at) => (bytes[at] - 128) / PCM8_SCALE;
+    case 16:
+      return (_bytes, view, at) => view.getInt16(at, true) / PCM16_SCALE;
+    case 24:
+      return (bytes, _view, at) => (((bytes[at] | (bytes[at + 1] << 8) | (bytes[at + 2] << 16)) << 8) >> 8) / PCM24_SCALE;
+    case 32:
+      return (_bytes, view, at) => view.getInt32(at, true) / PCM32_SCALE;
+    default:
+      return undefined;
   }
 }
 

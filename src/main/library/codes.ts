@@ -9,12 +9,15 @@ import { LibraryError } from './errors';
 const HEADER_BYTES = 2;
 
 export function validateCodes(codes: number[][]): number {
-  if (!Array.isArray(codes)) throw new LibraryError('invalid', 'The take\'s audio codes must be a list of codebooks.');
+  if (!Array.isArray(codes)) throw new LibraryError('invalid', "The take's audio codes must be a list of codebooks.");
   if (codes.length > 0xffff) throw new LibraryError('invalid', `Too many codebooks (${codes.length}).`);
   const frames = codes[0]?.length ?? 0;
   codes.forEach((row, k) => {
     if (!Array.isArray(row) || row.length !== frames) {
-      throw new LibraryError('invalid', `Codebook ${k} has ${Array.isArray(row) ? row.length : 'no'} frames but codebook 0 has ${frames}; every codebook must have the same length.`);
+      throw new LibraryError(
+        'invalid',
+        `Codebook ${k} has ${Array.isArray(row) ? row.length : 'no'} frames but codebook 0 has ${frames}; every codebook must have the same length.`,
+      );
     }
     for (const value of row) {
       if (!Number.isInteger(value) || value < 0 || value > 0xffff) {

@@ -35,7 +35,10 @@ export function checkIntegrity(db: Db, root: string, options: IntegrityOptions =
   const files = listAudioFiles(root);
   const onDisk = new Set(files.map((f) => f.path));
 
-  const orphanFiles = files.filter((f) => !referenced.has(f.path) && now - f.mtimeMs >= graceMs).map((f) => f.path).sort();
+  const orphanFiles = files
+    .filter((f) => !referenced.has(f.path) && now - f.mtimeMs >= graceMs)
+    .map((f) => f.path)
+    .sort();
   // A listed file is present; only check the disk again for paths the listing did not see.
   const missingAudio = rows.filter((r) => !onDisk.has(r.audio_path) && !audioExists(root, r.audio_path)).map((r) => r.id);
 

@@ -71,14 +71,29 @@ export function updateJobStatus(db: Db, id: string, status: JobStatus, extra: { 
 
 /** Marks every unfinished job failed; returns their ids. */
 export function failUnfinishedJobs(db: Db, now: string): string[] {
-  const ids = (db.prepare(`SELECT id FROM jobs WHERE status IN ('queued', 'running') ORDER BY created_at, rowid`).all() as { id: string }[]).map((r) => r.id);
-  db.prepare(`UPDATE jobs SET status = 'failed', error = ?, finished_at = ? WHERE status IN ('queued', 'running')`).run(INTERRUPTED_MESSAGE, now);
+  const ids = (
+    db.prepare(`SELECT id FROM jobs WHERE status IN ('queued', 'running') ORDER BY created_at, rowid`).all() as { id: string }[]
+  ).map((r) => r.id);
+  db.prepare(`UPDATE jobs SET status = 'failed', error = ?, finished_at = ? WHERE status IN ('queued', 'running')`).run(
+    INTERRUPTED_MESSAGE,
+    now,
+  );
   return ids;
 }
 
 export function selectJob(db: Db, id: string): StoredJob | undefined {
   const row = db.prepare('SELECT * FROM jobs WHERE id = ?').get(id) as
-    | { id: string; kind: string; status: JobStatus; request: string; error: string | null; take_ids: string; created_at: string; started_at: string | null; finished_at: string | null }
+    | {
+        id: string;
+        kind: string;
+        status: JobStatus;
+        request: string;
+        error: string | null;
+        take_ids: string;
+        created_at: string;
+        started_at: string | null;
+        finished_at: string | null;
+      }
     | undefined;
   if (!row) return undefined;
   return {

@@ -76,18 +76,29 @@ export interface TakeUpdate {
 function describeDbError(error: unknown): unknown {
   if (error instanceof LibraryError) return error;
   const code = (error as { code?: string } | undefined)?.code ?? '';
-  if (code === 'SQLITE_FULL') return new LibraryError('io', 'The disk is full, so the library could not be updated. Free some space and try again.', { cause: error });
+  if (code === 'SQLITE_FULL')
+    return new LibraryError('io', 'The disk is full, so the library could not be updated. Free some space and try again.', {
+      cause: error,
+    });
   if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) {
-    return new LibraryError('io', 'The library is busy (another Continuo window or command is writing to it). Try again in a moment.', { cause: error });
+    return new LibraryError('io', 'The library is busy (another Continuo window or command is writing to it). Try again in a moment.', {
+      cause: error,
+    });
   }
-  if (code.startsWith('SQLITE_READONLY')) return new LibraryError('io', 'The library is read-only. Check that the data folder is writable.', { cause: error });
+  if (code.startsWith('SQLITE_READONLY'))
+    return new LibraryError('io', 'The library is read-only. Check that the data folder is writable.', { cause: error });
   if (code.startsWith('SQLITE_CORRUPT') || code === 'SQLITE_NOTADB') {
     return new LibraryError('io', 'The library database is damaged. Restore library.sqlite from a backup.', { cause: error });
   }
   if (code === 'SQLITE_CONSTRAINT_FOREIGNKEY') {
-    return new LibraryError('not-found', 'Something this change refers to is no longer in the library (another window may have removed it). Refresh and try again.', { cause: error });
+    return new LibraryError(
+      'not-found',
+      'Something this change refers to is no longer in the library (another window may have removed it). Refresh and try again.',
+      { cause: error },
+    );
   }
-  if (code.startsWith('SQLITE_IOERR')) return new LibraryError('io', `The library could not read or write its database: ${(error as Error).message}.`, { cause: error });
+  if (code.startsWith('SQLITE_IOERR'))
+    return new LibraryError('io', `The library could not read or write its database: ${(error as Error).message}.`, { cause: error });
   return error;
 }
 
@@ -174,7 +185,10 @@ export class Library {
         record.parentId = this.resolveTakeId(record.parentId);
       } catch (error) {
         if ((error as LibraryError).code !== 'not-found') throw error;
-        throw new LibraryError('not-found', `Take ${shortId(record.parentId)}, which this take comes from, is not in the library (it may have been removed from the trash).`);
+        throw new LibraryError(
+          'not-found',
+          `Take ${shortId(record.parentId)}, which this take comes from, is not in the library (it may have been removed from the trash).`,
+        );
       }
     }
     const path = writeAudio(this.root, relativePath, input.audio);
@@ -197,8 +211,7 @@ export class Library {
   getCodes(ref: string): number[][] | null {
     const id = this.resolveTakeId(ref);
     const row = this.db.prepare('SELECT c.codes FROM takes t LEFT JOIN take_codes c ON c.take_seq = t.seq WHERE t.id = ?').get(id) as
-      | { codes: Buffer | null }
-      | undefined;
+      { codes: Buffer | null } | undefined;
     if (!row) throw takeNotFound(id);
     return row.codes ? decodeCodes(row.codes) : null;
   }
@@ -226,7 +239,8 @@ export class Library {
   updateTake(ref: string, patch: TakeUpdate): Take {
     const id = this.resolveTakeId(ref);
     const title = patch.title === undefined ? undefined : normalizeTitle(patch.title);
-    if (patch.favourite !== undefined && typeof patch.favourite !== 'boolean') throw new LibraryError('invalid', 'Favourite must be true or false.');
+    if (patch.favourite !== undefined && typeof patch.favourite !== 'boolean')
+      throw new LibraryError('invalid', 'Favourite must be true or false.');
     const tags = patch.tags === undefined ? undefined : normalizeTags(patch.tags);
     this.write(() => {
       if (!this.db.prepare('SELECT 1 FROM takes WHERE id = ?').get(id)) throw takeNotFound(id);
@@ -252,7 +266,9 @@ export class Library {
   trashTake(ref: string): Take {
     const id = this.resolveTakeId(ref);
     const now = this.now();
-    const { changes } = this.write(() => this.db.prepare('UPDATE takes SET deleted_at = coalesce(deleted_at, ?) WHERE id = ?').run(now, id));
+    const { changes } = this.write(() =>
+      this.db.prepare('UPDATE takes SET deleted_at = coalesce(deleted_at, ?) WHERE id = ?').run(now, id),
+    );
     if (changes === 0) throw takeNotFound(id);
     return this.getTake(id);
   }
@@ -270,7 +286,10 @@ export class Library {
    */
   emptyTrash(): string[] {
     const removed = this.write(() => {
-      const rows = this.db.prepare('SELECT id, audio_path FROM takes WHERE deleted_at IS NOT NULL').all() as { id: string; audio_path: string }[];
+      const rows = this.db.prepare('SELECT id, audio_path FROM takes WHERE deleted_at IS NOT NULL').all() as {
+        id: string;
+        audio_path: string;
+      }[];
       if (rows.length === 0) return rows;
       this.db.prepare('DELETE FROM takes_fts WHERE rowid IN (SELECT seq FROM takes WHERE deleted_at IS NOT NULL)').run();
       this.db.prepare('DELETE FROM takes WHERE deleted_at IS NOT NULL').run();

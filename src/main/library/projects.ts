@@ -43,7 +43,9 @@ interface ClipRow {
   fade_out_seconds: number;
 }
 
-export type ClipPatch = Partial<Pick<Clip, 'startSeconds' | 'offsetSeconds' | 'durationSeconds' | 'gainDb' | 'fadeInSeconds' | 'fadeOutSeconds'>>;
+export type ClipPatch = Partial<
+  Pick<Clip, 'startSeconds' | 'offsetSeconds' | 'durationSeconds' | 'gainDb' | 'fadeInSeconds' | 'fadeOutSeconds'>
+>;
 
 // ---- validation --------------------------------------------------------------------------------
 
@@ -51,20 +53,25 @@ export function validName(name: unknown, what: string): string {
   if (typeof name !== 'string') throw new LibraryError('invalid', `The ${what} name must be text.`);
   const trimmed = name.normalize('NFC').trim().replace(/\s+/g, ' ');
   if (!trimmed) throw new LibraryError('invalid', `The ${what} needs a name.`);
-  if (trimmed.length > MAX_NAME_LENGTH) throw new LibraryError('invalid', `The ${what} name is too long: keep it under ${MAX_NAME_LENGTH} characters.`);
+  if (trimmed.length > MAX_NAME_LENGTH)
+    throw new LibraryError('invalid', `The ${what} name is too long: keep it under ${MAX_NAME_LENGTH} characters.`);
   return trimmed;
 }
 
 function validSeconds(value: unknown, what: string, { min = 0, max = MAX_TIMELINE_SECONDS, positive = false } = {}): number {
   if (typeof value !== 'number' || !Number.isFinite(value)) throw new LibraryError('invalid', `The ${what} must be a number of seconds.`);
-  if (positive ? value <= 0 : value < min) throw new LibraryError('invalid', `The ${what} must be ${positive ? 'more than 0' : `at least ${min}`} seconds (got ${value}).`);
+  if (positive ? value <= 0 : value < min)
+    throw new LibraryError('invalid', `The ${what} must be ${positive ? 'more than 0' : `at least ${min}`} seconds (got ${value}).`);
   if (value > max) throw new LibraryError('invalid', `The ${what} must be at most ${max} seconds (got ${value}).`);
   return value;
 }
 
 export function validGain(value: unknown, what: string): number {
   if (typeof value !== 'number' || !Number.isFinite(value) || value < GAIN_RANGE_DB.min || value > GAIN_RANGE_DB.max) {
-    throw new LibraryError('invalid', `The ${what} gain must be between ${GAIN_RANGE_DB.min} and +${GAIN_RANGE_DB.max} dB (got ${String(value)}).`);
+    throw new LibraryError(
+      'invalid',
+      `The ${what} gain must be between ${GAIN_RANGE_DB.min} and +${GAIN_RANGE_DB.max} dB (got ${String(value)}).`,
+    );
   }
   return value;
 }
@@ -113,7 +120,9 @@ function clipRow(db: Db, id: string): ClipRow & { project_id: string } {
 
 export function selectProject(db: Db, id: string): Project {
   const project = projectRow(db, id);
-  const tracks = db.prepare('SELECT id, project_id, name, position, gain_db, muted FROM tracks WHERE project_id = ? ORDER BY position, rowid').all(id) as TrackRow[];
+  const tracks = db
+    .prepare('SELECT id, project_id, name, position, gain_db, muted FROM tracks WHERE project_id = ? ORDER BY position, rowid')
+    .all(id) as TrackRow[];
   const clips = db
     .prepare(
       `SELECT c.id, c.track_id, c.take_id, c.start_seconds, c.offset_seconds, c.duration_seconds, c.gain_db, c.fade_in_seconds, c.fade_out_seconds
@@ -122,12 +131,21 @@ export function selectProject(db: Db, id: string): Project {
     .all(id) as ClipRow[];
   const byTrack = new Map<string, Clip[]>(tracks.map((t) => [t.id, []]));
   for (const clip of clips) byTrack.get(clip.track_id)?.push(toClip(clip));
-  const toTrack = (t: TrackRow): Track => ({ id: t.id, name: t.name, position: t.position, gainDb: t.gain_db, muted: t.muted === 1, clips: byTrack.get(t.id) ?? [] });
+  const toTrack = (t: TrackRow): Track => ({
+    id: t.id,
+    name: t.name,
+    position: t.position,
+    gainDb: t.gain_db,
+    muted: t.muted === 1,
+    clips: byTrack.get(t.id) ?? [],
+  });
   return { id: project.id, name: project.name, createdAt: project.created_at, updatedAt: project.updated_at, tracks: tracks.map(toTrack) };
 }
 
 export function selectProjects(db: Db): Omit<Project, 'tracks'>[] {
-  const rows = db.prepare('SELECT id, name, created_at, updated_at FROM projects ORDER BY updated_at DESC, rowid DESC').all() as ProjectRow[];
+  const rows = db
+    .prepare('SELECT id, name, created_at, updated_at FROM projects ORDER BY updated_at DESC, rowid DESC')
+    .all() as ProjectRow[];
   return rows.map((r) => ({ id: r.id, name: r.name, createdAt: r.created_at, updatedAt: r.updated_at }));
 }
 
@@ -155,7 +173,9 @@ export function deleteProjectRow(db: Db, id: string): void {
 
 export function insertTrack(db: Db, projectId: string, name: string | undefined, now: string): string {
   projectRow(db, projectId);
-  const names = new Set((db.prepare('SELECT name FROM tracks WHERE project_id = ?').all(projectId) as { name: string }[]).map((r) => r.name));
+  const names = new Set(
+    (db.prepare('SELECT name FROM tracks WHERE project_id = ?').all(projectId) as { name: string }[]).map((r) => r.name),
+  );
   let finalName: string;
   if (name === undefined || name === null) {
     let n = names.size + 1;
@@ -164,9 +184,17 @@ export function insertTrack(db: Db, projectId: string, name: string | undefined,
   } else {
     finalName = validName(name, 'track');
   }
-  const { next } = db.prepare('SELECT coalesce(max(position) + 1, 0) AS next FROM tracks WHERE project_id = ?').get(projectId) as { next: number };
+  const { next } = db.prepare('SELECT coalesce(max(position) + 1, 0) AS next FROM tracks WHERE project_id = ?').get(projectId) as {
+    next: number;
+  };
   const id = randomUUID();
-  db.prepare('INSERT INTO tracks (id, project_id, name, position, gain_db, muted, created_at) VALUES (?, ?, ?, ?, 0, 0, ?)').run(id, projectId, finalName, next, now);
+  db.prepare('INSERT INTO tracks (id, project_id, name, position, gain_db, muted, created_at) VALUES (?, ?, ?, ?, 0, 0, ?)').run(
+    id,
+    projectId,
+    finalName,
+    next,
+    now,
+  );
   touch(db, projectId, now);
   return id;
 }
@@ -201,8 +229,7 @@ interface TakeSpan {
 
 function takeSpan(db: Db, takeId: string): TakeSpan {
   const row = db.prepare('SELECT id, samples * 1.0 / sample_rate AS duration, deleted_at FROM takes WHERE id = ?').get(takeId) as
-    | { id: string; duration: number; deleted_at: string | null }
-    | undefined;
+    { id: string; duration: number; deleted_at: string | null } | undefined;
   if (!row) throw new LibraryError('not-found', `Take ${shortId(takeId)} is not in the library (it may have been removed from the trash).`);
   return { id: row.id, durationSeconds: row.duration, deletedAt: row.deleted_at };
 }
@@ -210,7 +237,10 @@ function takeSpan(db: Db, takeId: string): TakeSpan {
 /** The clip's window must lie inside the take's audio, and its fades inside the clip. */
 function checkClipFits(take: TakeSpan, clip: Omit<ClipRow, 'id' | 'track_id' | 'take_id'>): void {
   if (clip.offset_seconds >= take.durationSeconds - EPSILON) {
-    throw new LibraryError('invalid', `The clip starts ${seconds(clip.offset_seconds)} into a take that is only ${seconds(take.durationSeconds)} long.`);
+    throw new LibraryError(
+      'invalid',
+      `The clip starts ${seconds(clip.offset_seconds)} into a take that is only ${seconds(take.durationSeconds)} long.`,
+    );
   }
   if (clip.offset_seconds + clip.duration_seconds > take.durationSeconds + EPSILON) {
     const room = take.durationSeconds - clip.offset_seconds;
@@ -236,12 +266,22 @@ export function insertClip(
   const track = trackRow(db, trackId);
   if (!input || typeof input.takeId !== 'string') throw new LibraryError('invalid', 'Choose a take to place on the track.');
   const take = takeSpan(db, input.takeId);
-  if (take.deletedAt) throw new LibraryError('invalid', `Take ${shortId(take.id)} is in the trash; restore it before using it in a project.`);
+  if (take.deletedAt)
+    throw new LibraryError('invalid', `Take ${shortId(take.id)} is in the trash; restore it before using it in a project.`);
   const start = validSeconds(input.startSeconds ?? 0, 'clip start');
   const offset = validSeconds(input.offsetSeconds ?? 0, 'clip offset');
   const duration =
-    input.durationSeconds === undefined ? Math.max(0, take.durationSeconds - offset) : validSeconds(input.durationSeconds, 'clip length', { positive: true });
-  const clip = { start_seconds: start, offset_seconds: offset, duration_seconds: duration, gain_db: 0, fade_in_seconds: 0, fade_out_seconds: 0 };
+    input.durationSeconds === undefined
+      ? Math.max(0, take.durationSeconds - offset)
+      : validSeconds(input.durationSeconds, 'clip length', { positive: true });
+  const clip = {
+    start_seconds: start,
+    offset_seconds: offset,
+    duration_seconds: duration,
+    gain_db: 0,
+    fade_in_seconds: 0,
+    fade_out_seconds: 0,
+  };
   checkClipFits(take, clip);
   const id = randomUUID();
   db.prepare(
@@ -262,10 +302,13 @@ export function updateClipRow(db: Db, id: string, patch: ClipPatch, now: string)
   const next = {
     start_seconds: patch.startSeconds === undefined ? row.start_seconds : validSeconds(patch.startSeconds, 'clip start'),
     offset_seconds: patch.offsetSeconds === undefined ? row.offset_seconds : validSeconds(patch.offsetSeconds, 'clip offset'),
-    duration_seconds: patch.durationSeconds === undefined ? row.duration_seconds : validSeconds(patch.durationSeconds, 'clip length', { positive: true }),
+    duration_seconds:
+      patch.durationSeconds === undefined ? row.duration_seconds : validSeconds(patch.durationSeconds, 'clip length', { positive: true }),
     gain_db: patch.gainDb === undefined ? row.gain_db : validGain(patch.gainDb, 'clip'),
-    fade_in_seconds: patch.fadeInSeconds === undefined ? row.fade_in_seconds : validSeconds(patch.fadeInSeconds, 'fade-in', { max: MAX_FADE_SECONDS }),
-    fade_out_seconds: patch.fadeOutSeconds === undefined ? row.fade_out_seconds : validSeconds(patch.fadeOutSeconds, 'fade-out', { max: MAX_FADE_SECONDS }),
+    fade_in_seconds:
+      patch.fadeInSeconds === undefined ? row.fade_in_seconds : validSeconds(patch.fadeInSeconds, 'fade-in', { max: MAX_FADE_SECONDS }),
+    fade_out_seconds:
+      patch.fadeOutSeconds === undefined ? row.fade_out_seconds : validSeconds(patch.fadeOutSeconds, 'fade-out', { max: MAX_FADE_SECONDS }),
   };
   const excess = next.fade_in_seconds + next.fade_out_seconds - next.duration_seconds;
   if (excess > EPSILON) {

@@ -18,7 +18,8 @@ export function normalizeTags(tags: readonly string[]): string[] {
     if (typeof raw !== 'string') throw new LibraryError('invalid', 'Each tag must be text.');
     const tag = normalizeTag(raw);
     if (!tag) continue;
-    if (tag.length > MAX_TAG_LENGTH) throw new LibraryError('invalid', `The tag "${tag.slice(0, 20)}…" is too long: keep tags under ${MAX_TAG_LENGTH} characters.`);
+    if (tag.length > MAX_TAG_LENGTH)
+      throw new LibraryError('invalid', `The tag "${tag.slice(0, 20)}…" is too long: keep tags under ${MAX_TAG_LENGTH} characters.`);
     set.add(tag);
   }
   if (set.size > MAX_TAGS) throw new LibraryError('invalid', `A take can have at most ${MAX_TAGS} tags (got ${set.size}).`);

@@ -4,7 +4,16 @@
  * and filters, and lineage. Functions take the connection so the Library decides transactions.
  */
 import { z } from 'zod';
-import { EditsSchema, TakeKindSchema, TakeQuerySchema, TakeSettingsSchema, type Edits, type Take, type TakeQuery, type TakeSettings } from '../../shared/contract';
+import {
+  EditsSchema,
+  TakeKindSchema,
+  TakeQuerySchema,
+  TakeSettingsSchema,
+  type Edits,
+  type Take,
+  type TakeQuery,
+  type TakeSettings,
+} from '../../shared/contract';
 import { assertAudioData, frameCount, type AudioData } from '../audio';
 import { encodeCodes, validateCodes } from './codes';
 import type { Db } from './connection';
@@ -73,7 +82,10 @@ const scalarFields = z.object({
   settings: TakeSettingsSchema,
   contextFrames: z.number().int().min(0),
   parentId: z.string().min(1).max(100).nullable().optional(),
-  region: z.object({ start: z.number().finite().min(0), end: z.number().finite().min(0) }).nullable().optional(),
+  region: z
+    .object({ start: z.number().finite().min(0), end: z.number().finite().min(0) })
+    .nullable()
+    .optional(),
   edits: EditsSchema.nullable().optional(),
 });
 
@@ -89,7 +101,8 @@ export function normalizeTitle(title: string | null | undefined): string | null 
   if (title === undefined || title === null) return null;
   if (typeof title !== 'string') throw new LibraryError('invalid', 'A title must be text.');
   const trimmed = title.normalize('NFC').trim().replace(/\s+/g, ' ');
-  if (trimmed.length > MAX_TITLE_LENGTH) throw new LibraryError('invalid', `The title is too long: keep it under ${MAX_TITLE_LENGTH} characters.`);
+  if (trimmed.length > MAX_TITLE_LENGTH)
+    throw new LibraryError('invalid', `The title is too long: keep it under ${MAX_TITLE_LENGTH} characters.`);
   return trimmed || null;
 }
 
@@ -113,7 +126,7 @@ export function prepareTake(input: NewTake, id: string, createdAt: string, audio
     throw new LibraryError('invalid', `The take says ${fields.contextFrames} of its frames are context, but it has only ${codeFrames}.`);
   }
   if (fields.region && fields.region.end < fields.region.start) {
-    throw new LibraryError('invalid', 'The take\'s region ends before it starts.');
+    throw new LibraryError('invalid', "The take's region ends before it starts.");
   }
   return {
     id,
@@ -272,7 +285,10 @@ export function resolveTakeRef(db: Db, ref: string): string {
     .all(prefix, `${prefix}\u{10FFFF}`) as { id: string; prompt: string; title: string | null }[];
   if (rows.length === 1) return rows[0].id;
   if (rows.length === 0) throw takeNotFound(ref);
-  const count = rows.length > SHOWN_MATCHES ? (db.prepare('SELECT count(*) AS n FROM takes WHERE id >= ? AND id < ?').get(prefix, `${prefix}\u{10FFFF}`) as { n: number }).n : rows.length;
+  const count =
+    rows.length > SHOWN_MATCHES
+      ? (db.prepare('SELECT count(*) AS n FROM takes WHERE id >= ? AND id < ?').get(prefix, `${prefix}\u{10FFFF}`) as { n: number }).n
+      : rows.length;
   const describe = (r: (typeof rows)[number]) => {
     const name = r.title ?? r.prompt;
     return `${r.id} (${name.length > 40 ? `${name.slice(0, 39)}…` : name})`;
@@ -283,7 +299,8 @@ export function resolveTakeRef(db: Db, ref: string): string {
 }
 
 export function selectTakeRow(db: Db, id: string): TakeRow | undefined {
-  return db.prepare(`SELECT ${TAKE_COLUMNS} FROM takes t JOIN prompts p ON p.id = t.prompt_id WHERE t.id = ?`).get(id) as TakeRow | undefined;
+  return db.prepare(`SELECT ${TAKE_COLUMNS} FROM takes t JOIN prompts p ON p.id = t.prompt_id WHERE t.id = ?`).get(id) as
+    TakeRow | undefined;
 }
 
 export function parseTakeQuery(query: TakeQuery | undefined): z.output<typeof TakeQuerySchema> {

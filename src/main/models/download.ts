@@ -120,13 +120,19 @@ export async function downloadFile(options: DownloadFileOptions): Promise<Downlo
   const learn = (announcedBytes: number | null, announcedSha: string | null) => {
     if (announcedBytes !== null) {
       if (expectedBytes !== null && announcedBytes !== expectedBytes) {
-        throw new ModelError('size', `${name}: the server announces ${announcedBytes} bytes but ${expectedBytes} are expected. The file on the Hub may have changed, or the server is misbehaving; nothing was installed.`);
+        throw new ModelError(
+          'size',
+          `${name}: the server announces ${announcedBytes} bytes but ${expectedBytes} are expected. The file on the Hub may have changed, or the server is misbehaving; nothing was installed.`,
+        );
       }
       expectedBytes = announcedBytes;
     }
     if (announcedSha !== null) {
       if (catalogSha !== null && announcedSha !== catalogSha) {
-        throw new ModelError('sha256', `${name}: the Hub now serves a different file (sha256 ${announcedSha}) than the catalog expects (${catalogSha}). Update Continuo's model catalog.`);
+        throw new ModelError(
+          'sha256',
+          `${name}: the Hub now serves a different file (sha256 ${announcedSha}) than the catalog expects (${catalogSha}). Update Continuo's model catalog.`,
+        );
       }
       expectedSha ??= announcedSha;
     }
@@ -160,7 +166,10 @@ export async function downloadFile(options: DownloadFileOptions): Promise<Downlo
           if (part.bytes < expectedBytes) {
             // It announced more than it has: no retry can fix that, and the bytes cannot be trusted.
             await restart();
-            throw new ModelError('size', `${name}: the server announced ${expectedBytes} bytes but the file ends after ${part.bytes}. Nothing was installed; try again later or use another --hub mirror.`);
+            throw new ModelError(
+              'size',
+              `${name}: the server announced ${expectedBytes} bytes but the file ends after ${part.bytes}. Nothing was installed; try again later or use another --hub mirror.`,
+            );
           }
         } else {
           if (opened.kind === 'full' && part.bytes > 0) {
@@ -175,14 +184,21 @@ export async function downloadFile(options: DownloadFileOptions): Promise<Downlo
             armStall();
             if (expectedBytes !== null && part.bytes + chunk.length > expectedBytes) {
               await restart();
-              throw new ModelError('size', `${name}: the server sent more than the ${expectedBytes} bytes it announced, so the file cannot be trusted; nothing was installed. Try again later or use another --hub mirror.`);
+              throw new ModelError(
+                'size',
+                `${name}: the server sent more than the ${expectedBytes} bytes it announced, so the file cannot be trusted; nothing was installed. Try again later or use another --hub mirror.`,
+              );
             }
             await part.append(chunk);
             report();
           }
           clearTimeout(timer);
           if (expectedBytes !== null && part.bytes < expectedBytes) {
-            throw new ModelError('network', `${name}: the connection ended after ${formatBytes(part.bytes)} of ${formatBytes(expectedBytes)}.`, true);
+            throw new ModelError(
+              'network',
+              `${name}: the connection ended after ${formatBytes(part.bytes)} of ${formatBytes(expectedBytes)}.`,
+              true,
+            );
           }
         }
       }
@@ -199,11 +215,20 @@ export async function downloadFile(options: DownloadFileOptions): Promise<Downlo
           restartedAfterMismatch = true;
           continue;
         }
-        throw new ModelError('sha256', `${name} is corrupt: its sha256 is ${sha256} but ${expectedSha} was expected. The damaged download was deleted; pull again.`);
+        throw new ModelError(
+          'sha256',
+          `${name} is corrupt: its sha256 is ${sha256} but ${expectedSha} was expected. The damaged download was deleted; pull again.`,
+        );
       }
       await rename(part.path, dest);
       clearTimeout(trailing);
-      return { path: dest, bytes: part.bytes, sha256, verifiedBy: expectedSha !== null ? 'sha256' : expectedBytes !== null ? 'size' : 'none', resumedFrom };
+      return {
+        path: dest,
+        bytes: part.bytes,
+        sha256,
+        verifiedBy: expectedSha !== null ? 'sha256' : expectedBytes !== null ? 'size' : 'none',
+        resumedFrom,
+      };
     } catch (error) {
       clearTimeout(timer);
       clearTimeout(trailing);
@@ -221,7 +246,12 @@ export async function downloadFile(options: DownloadFileOptions): Promise<Downlo
       lastError = failure;
       failures = part.bytes > before ? 1 : failures + 1;
       if (failures >= attempts) {
-        throw new ModelError(failure.code, `${failure.message} Gave up after ${attempts} attempts; ${formatBytes(part.bytes)} are kept and the next pull resumes from there.`, false, { cause: lastError });
+        throw new ModelError(
+          failure.code,
+          `${failure.message} Gave up after ${attempts} attempts; ${formatBytes(part.bytes)} are kept and the next pull resumes from there.`,
+          false,
+          { cause: lastError },
+        );
       }
       await sleep(Math.min(retryDelayMs * 2 ** (failures - 1), 10_000), signal);
     }

@@ -3,7 +3,16 @@
  * engine in this process (CLI, tests) or in a worker (the app, where a decoder step must not
  * block IPC). Everything crossing it is plain data, transferable to another thread or process.
  */
-import { MusicgenEngine, generateLongForm, type Codes, type DeviceChoice, type LongFormProgress, type LongFormRequest, type ModelVariant, type PlanarAudio } from '../engine';
+import {
+  MusicgenEngine,
+  generateLongForm,
+  type Codes,
+  type DeviceChoice,
+  type LongFormProgress,
+  type LongFormRequest,
+  type ModelVariant,
+  type PlanarAudio,
+} from '../engine';
 import type { InstalledModel } from '../models/installed';
 
 export interface EngineInfo {
@@ -73,7 +82,11 @@ export function describeEngine(engine: MusicgenEngine, model: InstalledModel, ca
   };
 }
 
-export async function runOnEngine(engine: MusicgenEngine, request: LongFormRequest, hooks: { signal?: AbortSignal; onProgress?: (p: LongFormProgress) => void }): Promise<HostResult> {
+export async function runOnEngine(
+  engine: MusicgenEngine,
+  request: LongFormRequest,
+  hooks: { signal?: AbortSignal; onProgress?: (p: LongFormProgress) => void },
+): Promise<HostResult> {
   const result = await generateLongForm(engine, request, hooks);
   return {
     takes: result.takes.map((t) => ({ codes: t.codes, seed: t.seed, contextFrames: t.contextFrames, audio: t.audio })),

@@ -46,7 +46,13 @@ function stamp(now = new Date()): string {
   return now.toISOString().slice(0, 19).replace(/[:T]/g, '-');
 }
 
-export async function exportTake(library: Library, exportsDir: string, id: string, format: ExportFormat, sampleRate: number): Promise<string> {
+export async function exportTake(
+  library: Library,
+  exportsDir: string,
+  id: string,
+  format: ExportFormat,
+  sampleRate: number,
+): Promise<string> {
   const take = library.getTake(id);
   let audio = library.readAudio(id);
   if (audio.sampleRate !== sampleRate) audio = await resample(audio, sampleRate);
@@ -68,7 +74,13 @@ export function projectLength(project: Project): number {
   return Math.max(0, ...project.tracks.flatMap((t) => t.clips.map((c) => c.startSeconds + c.durationSeconds)));
 }
 
-export async function exportStems(library: Library, exportsDir: string, project: Project, format: ExportFormat, sampleRate: number): Promise<StemExport> {
+export async function exportStems(
+  library: Library,
+  exportsDir: string,
+  project: Project,
+  format: ExportFormat,
+  sampleRate: number,
+): Promise<StemExport> {
   const seconds = projectLength(project);
   if (seconds === 0) throw new Error(`"${project.name}" has no clips yet: place takes on its tracks before exporting stems.`);
   const channels = Math.max(1, ...project.tracks.flatMap((t) => t.clips.map((c) => library.getTake(c.takeId).channels)));

@@ -252,9 +252,7 @@ export class ModelService {
     for (const { controller } of this.downloads.values()) controller.abort();
   }
 
-  async verify(
-    id: string,
-  ): Promise<{
+  async verify(id: string): Promise<{
     ok: boolean;
     problems: { file: string; problem: string }[];
     message?: string;

@@ -50,7 +50,10 @@ export class RemoteEngineHost implements EngineHost {
   private nextId = 1;
   private info: EngineInfo | null = null;
   private channel?: Channel;
-  private readonly pending = new Map<number, { channel: Channel; resolve: (v: unknown) => void; reject: (e: Error) => void; progress?: (p: LongFormProgress) => void }>();
+  private readonly pending = new Map<
+    number,
+    { channel: Channel; resolve: (v: unknown) => void; reject: (e: Error) => void; progress?: (p: LongFormProgress) => void }
+  >();
 
   constructor(private readonly start: StartWorker) {}
 
@@ -88,7 +91,14 @@ export class RemoteEngineHost implements EngineHost {
       }
       this.pending.delete(reply.id);
       if (reply.ok === true) entry.resolve(reply.value);
-      else entry.reject(revive(typeof reply.error === 'object' && reply.error ? reply.error : { name: 'Error', message: 'The engine answered with an unreadable error.' }));
+      else
+        entry.reject(
+          revive(
+            typeof reply.error === 'object' && reply.error
+              ? reply.error
+              : { name: 'Error', message: 'The engine answered with an unreadable error.' },
+          ),
+        );
     });
     this.channel = channel;
     return channel;
@@ -197,7 +207,11 @@ export function serveEngine(channel: Channel): void {
   };
   const fail = (id: number, error: unknown) => {
     const e = (error ?? {}) as Error & { code?: string };
-    post({ id, ok: false, error: { name: String(e.name ?? 'Error'), message: String(e.message ?? e), code: typeof e.code === 'string' ? e.code : undefined } });
+    post({
+      id,
+      ok: false,
+      error: { name: String(e.name ?? 'Error'), message: String(e.message ?? e), code: typeof e.code === 'string' ? e.code : undefined },
+    });
   };
   channel.onMessage((raw) => {
     void handle(raw).catch(() => undefined);
@@ -224,7 +238,10 @@ export function serveEngine(channel: Channel): void {
           running.set(call.id, controller);
           try {
             return reply(
-              await host.generate(call.request, { signal: controller.signal, onProgress: (progress) => void post({ id: call.id, progress }) }),
+              await host.generate(call.request, {
+                signal: controller.signal,
+                onProgress: (progress) => void post({ id: call.id, progress }),
+              }),
             );
           } finally {
             running.delete(call.id);

@@ -100,9 +100,9 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
     try {
       stats = statSync(path);
     } catch {
-      return send(res, 404, 'The take\'s audio file is missing.');
+      return send(res, 404, "The take's audio file is missing.");
     }
-    if (!stats.isFile()) return send(res, 404, 'The take\'s audio file is missing.');
+    if (!stats.isFile()) return send(res, 404, "The take's audio file is missing.");
     const r = rangeResponse(req.headers.range, stats.size);
     if (r.status === 416 || req.method === 'HEAD') {
       res.writeHead(r.status, r.headers);
@@ -112,7 +112,7 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
     // error later (or the player hanging up) ends this response alone.
     const stream = createReadStream(path, { start: r.start, end: r.end });
     stream.once('error', () => {
-      if (!res.headersSent) send(res, 404, 'The take\'s audio file could not be read.');
+      if (!res.headersSent) send(res, 404, "The take's audio file could not be read.");
       else res.destroy();
     });
     stream.once('open', () => {
@@ -158,7 +158,8 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
   // Node answers a request it cannot parse with 400 by itself only when nobody listens here; a
   // socket that broke (reset, half a request) is just dropped.
   server.on('clientError', (error: Error, socket: Duplex) => {
-    if ((error as NodeJS.ErrnoException).code !== 'ECONNRESET' && socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+    if ((error as NodeJS.ErrnoException).code !== 'ECONNRESET' && socket.writable)
+      socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
     else socket.destroy();
   });
 

@@ -39,7 +39,11 @@ export function rangeResponse(header: string | null | undefined, size: number, c
   if (!range) return { status: 200, headers: { ...base, 'Content-Length': String(size) }, start: 0, end: size - 1 };
   return {
     status: 206,
-    headers: { ...base, 'Content-Length': String(range.end - range.start + 1), 'Content-Range': `bytes ${range.start}-${range.end}/${size}` },
+    headers: {
+      ...base,
+      'Content-Length': String(range.end - range.start + 1),
+      'Content-Range': `bytes ${range.start}-${range.end}/${size}`,
+    },
     start: range.start,
     end: range.end,
   };

@@ -66,7 +66,13 @@
       modelVariant: 'fp32',
       device: 'cpu',
       seed: Math.floor(Math.random() * 1e9),
-      settings: { seconds, maxNewTokens: seconds * 50, guidanceScale: 3, sampling: { greedy: false, temperature: 1, topK: 250, topP: 1 }, variations: 1 },
+      settings: {
+        seconds,
+        maxNewTokens: seconds * 50,
+        guidanceScale: 3,
+        sampling: { greedy: false, temperature: 1, topK: 250, topP: 1 },
+        variations: 1,
+      },
       sampleRate: SR,
       channels: 1,
       frames: seconds * SR,
@@ -87,7 +93,12 @@
   const count = window.__MOCK_TAKES__ ?? 40;
   const base = Date.now();
   for (let i = count - 1; i >= 0; i--) {
-    const t = makeTake({ createdAt: new Date(base - i * 3600_000 * 3).toISOString(), durationSeconds: 4 + (i % 9), favourite: i % 7 === 0, tags: i % 5 === 0 ? ['keeper'] : [] });
+    const t = makeTake({
+      createdAt: new Date(base - i * 3600_000 * 3).toISOString(),
+      durationSeconds: 4 + (i % 9),
+      favourite: i % 7 === 0,
+      tags: i % 5 === 0 ? ['keeper'] : [],
+    });
     if (i % 4 === 1 && takes[1]) Object.assign(t, { kind: 'continue', parentId: takes[1].id, region: { start: 1, end: 3 } });
   }
 
@@ -97,7 +108,12 @@
       name: 'MusicGen Small',
       description: "Meta's MusicGen (small, 300M parameters) turns a text description into up to 30 seconds of mono music at 32 kHz.",
       repo: 'Xenova/musicgen-small',
-      licence: { id: 'CC-BY-NC-4.0', name: 'Creative Commons Attribution-NonCommercial 4.0', url: 'https://creativecommons.org/licenses/by-nc/4.0/', summary: 'Non-commercial use only; credit Meta.' },
+      licence: {
+        id: 'CC-BY-NC-4.0',
+        name: 'Creative Commons Attribution-NonCommercial 4.0',
+        url: 'https://creativecommons.org/licenses/by-nc/4.0/',
+        summary: 'Non-commercial use only; credit Meta.',
+      },
       variants: [
         { variant: 'fp32', bytes: 2_300_000_000 },
         { variant: 'fp16', bytes: null },
@@ -180,7 +196,14 @@
       const timer = setInterval(() => {
         if (job.status !== 'running') return clearInterval(timer);
         step++;
-        job.progress = { step, total, etaMs: (total - step) * 150, elapsedMs: step * 150, window: Math.min(windows, 1 + Math.floor((step / total) * windows)), windows };
+        job.progress = {
+          step,
+          total,
+          etaMs: (total - step) * 150,
+          elapsedMs: step * 150,
+          window: Math.min(windows, 1 + Math.floor((step / total) * windows)),
+          windows,
+        };
         emit('job.updated', job);
         if (step >= total) {
           clearInterval(timer);
@@ -190,12 +213,28 @@
           } else {
             for (let v = 0; v < job.variations; v++) {
               const len = kind === 'continue' && params.extend ? parent.durationSeconds + job.seconds : job.seconds;
-              const t = makeTake({ kind, prompt: job.prompt, parentId: parent?.id ?? null, region: params.region ?? null, durationSeconds: len, seed: (params.seed ?? Math.floor(Math.random() * 1e9)) + v });
+              const t = makeTake({
+                kind,
+                prompt: job.prompt,
+                parentId: parent?.id ?? null,
+                region: params.region ?? null,
+                durationSeconds: len,
+                seed: (params.seed ?? Math.floor(Math.random() * 1e9)) + v,
+              });
               job.takeIds.push(t.id);
               emit('take.created', t);
             }
             job.status = 'done';
-            engine = { modelId: 'continuo-test-tiny', variant: 'fp32', device: 'cpu', deviceReason: 'no GPU provider here', isTestModel: true, sampleRate: SR, channels: 1, windowSeconds: 30 };
+            engine = {
+              modelId: 'continuo-test-tiny',
+              variant: 'fp32',
+              device: 'cpu',
+              deviceReason: 'no GPU provider here',
+              isTestModel: true,
+              sampleRate: SR,
+              channels: 1,
+              windowSeconds: 30,
+            };
           }
           job.finishedAt = now();
           emit('job.updated', job);
@@ -287,7 +326,14 @@
     },
     'tracks/add': ({ projectId, name }) => {
       const p = getProject(projectId);
-      p.tracks.push({ id: newId('k'), name: name ?? `Track ${p.tracks.length + 1}`, position: p.tracks.length, gainDb: 0, muted: false, clips: [] });
+      p.tracks.push({
+        id: newId('k'),
+        name: name ?? `Track ${p.tracks.length + 1}`,
+        position: p.tracks.length,
+        gainDb: 0,
+        muted: false,
+        clips: [],
+      });
       return p;
     },
     'tracks/update': ({ id, ...patch }) => {
@@ -303,7 +349,17 @@
     'clips/add': ({ trackId, takeId, startSeconds = 0, offsetSeconds = 0, durationSeconds }) => {
       const [p, t] = findTrack(trackId);
       const take = getTake(takeId);
-      t.clips.push({ id: newId('c'), trackId, takeId, startSeconds, offsetSeconds, durationSeconds: durationSeconds ?? take.durationSeconds - offsetSeconds, gainDb: 0, fadeInSeconds: 0, fadeOutSeconds: 0 });
+      t.clips.push({
+        id: newId('c'),
+        trackId,
+        takeId,
+        startSeconds,
+        offsetSeconds,
+        durationSeconds: durationSeconds ?? take.durationSeconds - offsetSeconds,
+        gainDb: 0,
+        fadeInSeconds: 0,
+        fadeOutSeconds: 0,
+      });
       return p;
     },
     'clips/update': ({ id, ...patch }) => {
@@ -319,7 +375,12 @@
     'export/stems': ({ projectId }) => {
       const p = getProject(projectId);
       const folder = `/home/musician/.config/Continuo/exports/${p.name}`;
-      return { folder, stems: p.tracks.map((t) => ({ trackId: t.id, file: `${folder}/${t.name}.wav` })), mix: `${folder}/mix.wav`, seconds: 42 };
+      return {
+        folder,
+        stems: p.tracks.map((t) => ({ trackId: t.id, file: `${folder}/${t.name}.wav` })),
+        mix: `${folder}/mix.wav`,
+        seconds: 42,
+      };
     },
     'export/take': ({ id }) => ({ file: `/home/musician/.config/Continuo/exports/${getTake(id).prompt.slice(0, 20)}.wav` }),
     'models/list': () => models,
@@ -331,7 +392,18 @@
       const timer = setInterval(() => {
         bytes += 40_000_000;
         if (m.download?.phase === 'error') return clearInterval(timer);
-        m.download = bytes < 640_000_000 ? { phase: 'downloading', file: 'onnx/decoder_model_merged_quantized.onnx', fileIndex: 1, files: 6, bytes, totalBytes: 640_000_000, bytesPerSecond: 21_000_000 } : { phase: 'complete', dir: '/x' };
+        m.download =
+          bytes < 640_000_000
+            ? {
+                phase: 'downloading',
+                file: 'onnx/decoder_model_merged_quantized.onnx',
+                fileIndex: 1,
+                files: 6,
+                bytes,
+                totalBytes: 640_000_000,
+                bytesPerSecond: 21_000_000,
+              }
+            : { phase: 'complete', dir: '/x' };
         if (m.download.phase === 'complete') {
           m.installedVariants = ['q8'];
           clearInterval(timer);

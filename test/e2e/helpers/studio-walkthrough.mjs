@@ -20,10 +20,14 @@ mkdirSync(shots, { recursive: true });
 const dataDir = mkdtempSync(join(tmpdir(), 'continuo-e2e-'));
 const log = (...a) => console.log('•', ...a);
 
-const server = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src/cli/main.ts'), '--data-dir', dataDir, 'serve', '--no-open', '--port', process.env.PORT ?? '0'], {
-  cwd: ROOT,
-  stdio: ['ignore', 'pipe', 'pipe'],
-});
+const server = spawn(
+  process.execPath,
+  ['--import', 'tsx', join(ROOT, 'src/cli/main.ts'), '--data-dir', dataDir, 'serve', '--no-open', '--port', process.env.PORT ?? '0'],
+  {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  },
+);
 let serverErr = '';
 server.stderr.on('data', (d) => (serverErr += d));
 const url = await new Promise((resolve, reject) => {
@@ -40,7 +44,15 @@ log('serving', url.replace(/token=.*/, 'token=…'));
 
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+  args: [
+    '--headless',
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+    '--no-first-run',
+  ],
 });
 const page = await (await browser.newContext({ viewport: { width: 1440, height: 900 } })).newPage();
 const problems = [];
@@ -68,7 +80,10 @@ try {
   await T('duration-input').press('Tab');
   await T('generate-button').click();
   await T('job-row').first().waitFor();
-  await page.locator('[data-testid="job-row"][data-status="running"], [data-testid="job-row"][data-status="done"]').first().waitFor({ timeout: 60_000 });
+  await page
+    .locator('[data-testid="job-row"][data-status="running"], [data-testid="job-row"][data-status="done"]')
+    .first()
+    .waitFor({ timeout: 60_000 });
   await shot('02-generating');
   await page.locator('[data-testid="job-row"][data-status="done"]').first().waitFor({ timeout: 180_000 });
   const row = page.locator('[data-testid="history-row"]').first();
@@ -148,7 +163,9 @@ try {
   await T('windowed-note').waitFor();
   await page.getByRole('radio', { name: '2 variations' }).check();
   await T('generate-button').click();
-  await T('job-window').waitFor({ timeout: 60_000 }).catch(() => log('(no window progress seen)'));
+  await T('job-window')
+    .waitFor({ timeout: 60_000 })
+    .catch(() => log('(no window progress seen)'));
   await shot('05b-long-job');
   log('long job:', (await T('job-row').first().innerText()).replace(/\s+/g, ' '));
   await page.locator('[data-testid="job-row"][data-status="done"]').nth(2).waitFor({ timeout: 300_000 });

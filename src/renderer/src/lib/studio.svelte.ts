@@ -148,7 +148,12 @@ export class Studio {
       c.on('take.created', (take) => {
         this.remember(take);
         // Show the seed the last generation used, so it can be kept.
-        if (!this.prompt.keepSeed && take.kind === 'generate' && this.jobs.some((j) => j.takeIds.includes(take.id) || j.status === 'running')) this.prompt.seed = take.seed;
+        if (
+          !this.prompt.keepSeed &&
+          take.kind === 'generate' &&
+          this.jobs.some((j) => j.takeIds.includes(take.id) || j.status === 'running')
+        )
+          this.prompt.seed = take.seed;
       }),
       c.on('take.updated', (take) => {
         this.remember(take);
@@ -166,7 +171,10 @@ export class Studio {
     );
     await Promise.all([
       this.refreshInfo(),
-      c.call('settings/get', {}).then((s) => (this.settings = s)).catch(() => undefined),
+      c
+        .call('settings/get', {})
+        .then((s) => (this.settings = s))
+        .catch(() => undefined),
       this.refreshModels(),
       c
         .call('jobs/list', {})

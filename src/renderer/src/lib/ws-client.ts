@@ -42,7 +42,8 @@ export function connectWebSocket(location: Location, options: ConnectOptions = {
     else entry.reject(new ClientError(data.error.code, data.error.message));
   });
   ws.addEventListener('close', () => {
-    for (const [, entry] of pending) entry.reject(new ClientError('io', 'The connection to Continuo closed. Is "continuo serve" still running?'));
+    for (const [, entry] of pending)
+      entry.reject(new ClientError('io', 'The connection to Continuo closed. Is "continuo serve" still running?'));
     pending.clear();
     if (opened) options.onClose?.();
   });
@@ -73,6 +74,13 @@ export function connectWebSocket(location: Location, options: ConnectOptions = {
       },
       { once: true },
     );
-    ws.addEventListener('error', () => reject(new ClientError('io', 'Could not connect to Continuo: start it with "npm run -s continuo -- serve" and open the URL it prints.')), { once: true });
+    ws.addEventListener(
+      'error',
+      () =>
+        reject(
+          new ClientError('io', 'Could not connect to Continuo: start it with "npm run -s continuo -- serve" and open the URL it prints.'),
+        ),
+      { once: true },
+    );
   });
 }
