@@ -127,7 +127,7 @@ export async function probeSplit(
 
   const byPosition = await run(reference, true);
   const atOnce = await run(reference, false);
-  const scale = Math.max(1, ...byPosition.flatMap((l) => Array.from(l, Math.abs)));
+  const scale = byPosition.reduce((max, l) => l.reduce((m, x) => Math.max(m, Math.abs(x)), max), 1);
   const own = maxAbsDifference(atOnce, lastOfEachStep(byPosition));
   const tolerance = Math.max(TOLERANCE * scale, quantized && Number.isFinite(own) ? own : 0);
 
