@@ -18,7 +18,10 @@
  * reordered float sum (the two-block cache adds the attention of two blocks) into a different
  * rounding of an activation, so for it the tolerance is at least what the export itself moves
  * between its two ways of running the prefill: a split that differs from the export by less than
- * the export differs from itself is as good as the export.
+ * the export differs from itself is as good as the export. (At musicgen-small's dimensions a q8
+ * two-block step differs by ~0.1 in the logits, as much as the export's own prefill difference,
+ * and greedy codes part from the export's after a few frames; the plain split is bit-exact. That
+ * acceptance is said in the note.)
  */
 import * as ort from 'onnxruntime-node';
 import type { ModelSpec } from './config';
@@ -61,6 +64,9 @@ function maxAbsDifference(a: Float32Array[], b: Float32Array[]): number {
   }
   return max;
 }
+
+/** A difference as a note shows it: three significant digits. */
+const shown = (x: number) => (Number.isFinite(x) ? String(Number(x.toPrecision(3))) : String(x));
 
 const short = (error: unknown) => String((error as Error)?.message ?? error).split('\n')[0];
 
@@ -149,9 +155,16 @@ export async function probeSplit(
       multiTokenPrefill: false,
       maxDifference: stepwise,
       tolerance,
-      reason: `the split decoder differed from the export by ${stepwise} on single positions (tolerance ${tolerance})`,
+      reason: `the split decoder differed from the export by ${shown(stepwise)} on single positions (tolerance ${shown(tolerance)})`,
     };
   }
+  // Accepted only within the quantization noise: said, since greedy picks can then differ.
+  const approximate =
+    stepwise > TOLERANCE * scale
+      ? [
+          `the split decoder differs from the export by ${shown(stepwise)} on single positions, within the export's own quantization noise (${shown(own)}), so greedy picks can differ from the export's`,
+        ]
+      : [];
   let multi: number;
   let failure = '';
   try {
@@ -160,15 +173,17 @@ export async function probeSplit(
     multi = Infinity;
     failure = ` (${short(error)})`;
   }
-  if (multi <= tolerance) return { valid: true, multiTokenPrefill: true, maxDifference: Math.max(stepwise, multi), tolerance };
+  if (multi <= tolerance) {
+    return { valid: true, multiTokenPrefill: true, maxDifference: Math.max(stepwise, multi), tolerance, reason: approximate[0] };
+  }
   const why = failure
     ? `it failed on a multi-position prefill${failure}`
-    : `a multi-position prefill differed from the export's by ${multi}`;
+    : `a multi-position prefill differed from the export's by ${shown(multi)}`;
   return {
     valid: true,
     multiTokenPrefill: false,
     maxDifference: stepwise,
     tolerance,
-    reason: `a context is fed position by position: ${why}`,
+    reason: [...approximate, `a context is fed position by position: ${why}`].join('; '),
   };
 }
