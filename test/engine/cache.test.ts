@@ -13,13 +13,21 @@ const V = 2048;
 const PAD = 2048;
 
 /** Greedy decoding with guidance 1, recomputing the full delayed sequence at every step. */
-async function uncachedGreedy(dir: string, prompt: string, steps: number, layers: number, heads: number, headDim: number): Promise<number[][]> {
+async function uncachedGreedy(
+  dir: string,
+  prompt: string,
+  steps: number,
+  layers: number,
+  heads: number,
+  headDim: number,
+): Promise<number[][]> {
   const tokenizer = PromptTokenizer.load(dir);
   const batch = tokenizer.encodeBatch([prompt]);
   const text = await ort.InferenceSession.create(`${dir}/onnx/text_encoder.onnx`);
   const decoder = await ort.InferenceSession.create(`${dir}/onnx/decoder_model_merged.onnx`);
   const mask = new ort.Tensor('int64', batch.mask, [1, batch.length]);
-  const states = (await text.run({ input_ids: new ort.Tensor('int64', batch.ids, [1, batch.length]), attention_mask: mask })).last_hidden_state;
+  const states = (await text.run({ input_ids: new ort.Tensor('int64', batch.ids, [1, batch.length]), attention_mask: mask }))
+    .last_hidden_state;
   const seq: number[][] = Array.from({ length: K }, () => [PAD]);
   const empty = new ort.Tensor('float32', new Float32Array(0), [1, heads, 0, headDim]);
   for (let step = 0; step < steps; step++) {

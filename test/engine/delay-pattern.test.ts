@@ -3,7 +3,12 @@ import { forcedToken, outputFrames, promptPositions, revertDelay } from '../../s
 
 describe('delay pattern', () => {
   it('forces pad before each codebook starts and the context inside it', () => {
-    const context = [[10, 11], [20, 21], [30, 31], [40, 41]];
+    const context = [
+      [10, 11],
+      [20, 21],
+      [30, 31],
+      [40, 41],
+    ];
     // codebook 2 starts at position 3 (frame 0)
     expect([0, 1, 2].map((p) => forcedToken(context, 2, p, 2048))).toEqual([2048, 2048, 2048]);
     expect(forcedToken(context, 2, 3, 2048)).toBe(30);
@@ -20,6 +25,9 @@ describe('delay pattern', () => {
 
   it('reverts the delay', () => {
     const seq = [Int32Array.of(9, 1, 2, 3, 4), Int32Array.of(9, 9, 5, 6, 7)];
-    expect(revertDelay(seq, 3)).toEqual([[1, 2, 3], [5, 6, 7]]);
+    expect(revertDelay(seq, 3)).toEqual([
+      [1, 2, 3],
+      [5, 6, 7],
+    ]);
   });
 });

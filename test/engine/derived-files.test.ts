@@ -92,7 +92,11 @@ describe('derived decoder files', () => {
     bytes[bytes.length >> 1] ^= 0x55;
     writeFileSync(join(dir, derived('cross')), bytes);
     const report = checkDerivedFiles(join(dir, MERGED));
-    expect(report.find((r) => r.path.endsWith('continuo-cross.onnx'))).toEqual({ path: join(dir, derived('cross')), state: 'removed', problem: 'contents changed since the decoder was split' });
+    expect(report.find((r) => r.path.endsWith('continuo-cross.onnx'))).toEqual({
+      path: join(dir, derived('cross')),
+      state: 'removed',
+      problem: 'contents changed since the decoder was split',
+    });
     expect(report.every((r) => r.state === 'removed')).toBe(true);
     expect(checkDerivedFiles(join(dir, MERGED))).toEqual([]);
   });

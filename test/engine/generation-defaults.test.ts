@@ -50,7 +50,9 @@ describe('generation config defaults', () => {
     const result = await engine.generate({ prompts: ['p'], maxNewTokens: 8, seed: 1, sampling: { topK: 250 } });
     expect(result.request.sampling.topK).toBe(64);
     expect(result.warnings).toEqual(['top-k 250 is more than the 64 codes this model picks from, so all 64 are kept.']);
-    await expect(engine.generate({ prompts: ['p'], maxNewTokens: 8, sampling: { topK: -1 } })).rejects.toThrow(/top-k must be a whole number, 0 or more/);
+    await expect(engine.generate({ prompts: ['p'], maxNewTokens: 8, sampling: { topK: -1 } })).rejects.toThrow(
+      /top-k must be a whole number, 0 or more/,
+    );
   });
 
   it('the CLI generates with the defaults and with --greedy, and refuses a typed --top-k above the codebook', async () => {
@@ -58,9 +60,34 @@ describe('generation config defaults', () => {
     const plain = await runCli(['generate', '--model', dir, '--prompt', 'p', '--max-new-tokens', '8', '--no-save', '--out', out('plain')]);
     expect(plain.stderr).not.toMatch(/top-k/);
     expect(plain.code).toBe(0);
-    const greedy = await runCli(['generate', '--model', dir, '--prompt', 'p', '--max-new-tokens', '8', '--greedy', '--no-save', '--out', out('greedy')]);
+    const greedy = await runCli([
+      'generate',
+      '--model',
+      dir,
+      '--prompt',
+      'p',
+      '--max-new-tokens',
+      '8',
+      '--greedy',
+      '--no-save',
+      '--out',
+      out('greedy'),
+    ]);
     expect(greedy.code).toBe(0);
-    const typed = await runCli(['generate', '--model', dir, '--prompt', 'p', '--max-new-tokens', '8', '--top-k', '250', '--no-save', '--out', out('typed')]);
+    const typed = await runCli([
+      'generate',
+      '--model',
+      dir,
+      '--prompt',
+      'p',
+      '--max-new-tokens',
+      '8',
+      '--top-k',
+      '250',
+      '--no-save',
+      '--out',
+      out('typed'),
+    ]);
     expect(typed.code).toBe(2);
     expect(typed.stderr).toMatch(/--top-k 250 is more than the 64 codes this model picks from: give at most 64, or 0 for all of them\./);
   });

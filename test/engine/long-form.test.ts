@@ -43,9 +43,18 @@ describe('long-form generation', () => {
   it('continues a context and keeps each variation reproducible from its own seed', async () => {
     const base = await engine.generate({ prompts: ['x'], maxNewTokens: 40, seed: 1 });
     const context = base.takes[0].codes;
-    const batch = await generateLongForm(engine, { prompts: ['y'], variations: 2, newFrames: 90, context, seed: 7, windowFrames: 80, strideFrames: 30 });
+    const batch = await generateLongForm(engine, {
+      prompts: ['y'],
+      variations: 2,
+      newFrames: 90,
+      context,
+      seed: 7,
+      windowFrames: 80,
+      strideFrames: 30,
+    });
     expect(batch.takes.map((t) => t.seed)).toEqual([7, 8]);
-    for (const take of batch.takes) expect(take.codes.map((r) => r.slice(0, take.contextFrames))).toEqual(context.map((r) => r.slice(r.length - take.contextFrames)));
+    for (const take of batch.takes)
+      expect(take.codes.map((r) => r.slice(0, take.contextFrames))).toEqual(context.map((r) => r.slice(r.length - take.contextFrames)));
     const alone = await generateLongForm(engine, { prompts: ['y'], newFrames: 90, context, seed: 8, windowFrames: 80, strideFrames: 30 });
     expect(alone.takes[0].codes).toEqual(batch.takes[1].codes);
   });

@@ -54,7 +54,9 @@ describe('a GPU provider that cannot start', () => {
   it('asked for by name, it fails as an unavailable provider, naming what to do', async () => {
     const error = await MusicgenEngine.load(testModel('tiny'), { device: 'cuda' }).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'provider-unavailable' });
-    expect((error as Error).message).toMatch(/cuda provider could not start \(Failed to load library libonnxruntime_providers_cuda\.so.*--device cpu/);
+    expect((error as Error).message).toMatch(
+      /cuda provider could not start \(Failed to load library libonnxruntime_providers_cuda\.so.*--device cpu/,
+    );
     expect((error as Error).message).not.toMatch(/corrupt|verify/);
   });
 

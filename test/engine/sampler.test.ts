@@ -10,7 +10,12 @@ function logitsWith(peaks: Record<number, number>, base = 0): Float32Array {
   return logits;
 }
 
-function histogram(logits: Float32Array, settings: { temperature?: number; topK?: number; topP?: number }, draws: number, seed = 7): Map<number, number> {
+function histogram(
+  logits: Float32Array,
+  settings: { temperature?: number; topK?: number; topP?: number },
+  draws: number,
+  seed = 7,
+): Map<number, number> {
   const sampler = new TokenSampler(V);
   const uniform = seededUniform(seed);
   const counts = new Map<number, number>();

@@ -18,6 +18,8 @@ describe('model file variants', () => {
     const result = await engine.generate({ prompts: ['x'], maxNewTokens: 10, sampling: { greedy: true } });
     expect(result.takes[0].codes[0]).toHaveLength(7);
     await engine.dispose();
-    await expect(MusicgenEngine.load(dir, { device: 'cpu', variant: 'fp32' })).rejects.toThrow(/decoder_model_merged\.onnx is missing.*fp32 variant/);
+    await expect(MusicgenEngine.load(dir, { device: 'cpu', variant: 'fp32' })).rejects.toThrow(
+      /decoder_model_merged\.onnx is missing.*fp32 variant/,
+    );
   });
 });

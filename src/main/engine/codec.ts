@@ -20,7 +20,10 @@ function toFloat32(tensor: ort.Tensor): Float32Array {
 
 export function checkCodes(codes: Codes, spec: ModelSpec, what = 'codes'): number {
   if (!Array.isArray(codes) || codes.length !== spec.codebooks) {
-    throw new EngineError('request-invalid', `The ${what} must have ${spec.codebooks} codebooks (this model's), got ${Array.isArray(codes) ? codes.length : 'none'}.`);
+    throw new EngineError(
+      'request-invalid',
+      `The ${what} must have ${spec.codebooks} codebooks (this model's), got ${Array.isArray(codes) ? codes.length : 'none'}.`,
+    );
   }
   const frames = codes[0]?.length ?? 0;
   for (const row of codes) {
@@ -39,7 +42,8 @@ export function checkCodes(codes: Codes, spec: ModelSpec, what = 'codes'): numbe
 export async function decodeAudio(session: ort.InferenceSession, spec: ModelSpec, batch: Codes[]): Promise<PlanarAudio[]> {
   const K = spec.codebooks;
   const frames = batch[0][0].length;
-  if (frames === 0) return batch.map(() => ({ sampleRate: spec.sampleRate, channels: Array.from({ length: spec.channels }, () => new Float32Array(0)) }));
+  if (frames === 0)
+    return batch.map(() => ({ sampleRate: spec.sampleRate, channels: Array.from({ length: spec.channels }, () => new Float32Array(0)) }));
   const data = new BigInt64Array(batch.length * K * frames);
   batch.forEach((codes, b) => codes.forEach((row, k) => row.forEach((c, f) => (data[(b * K + k) * frames + f] = BigInt(c)))));
   const out = await session.run({ audio_codes: new ort.Tensor('int64', data, [1, batch.length, K, frames]) });
@@ -55,7 +59,10 @@ export async function decodeAudio(session: ort.InferenceSession, spec: ModelSpec
 /** Encodes audio at the model's rate and channel count; a partial last frame is zero-padded. */
 export async function encodeAudio(session: ort.InferenceSession, spec: ModelSpec, audio: PlanarAudio): Promise<Codes> {
   if (audio.sampleRate !== spec.sampleRate) {
-    throw new EngineError('audio-invalid', `Audio must be resampled to ${spec.sampleRate} Hz before encoding (got ${audio.sampleRate} Hz).`);
+    throw new EngineError(
+      'audio-invalid',
+      `Audio must be resampled to ${spec.sampleRate} Hz before encoding (got ${audio.sampleRate} Hz).`,
+    );
   }
   if (audio.channels.length !== spec.channels) {
     throw new EngineError('audio-invalid', `This model encodes ${spec.channels}-channel audio (got ${audio.channels.length}).`);

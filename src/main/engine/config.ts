@@ -73,7 +73,11 @@ function readJson(path: string): unknown {
   try {
     return JSON.parse(text);
   } catch (error) {
-    throw new EngineError('model-config-invalid', `${path} is not valid JSON (${(error as Error).message}). Download the model again.`, path);
+    throw new EngineError(
+      'model-config-invalid',
+      `${path} is not valid JSON (${(error as Error).message}). Download the model again.`,
+      path,
+    );
   }
 }
 

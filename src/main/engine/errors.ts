@@ -54,7 +54,9 @@ export function stripAnsi(text: string): string {
 
 /** The useful part of an onnxruntime error: no colour codes, one line, the innermost status message. */
 export function onnxDetail(error: unknown): string {
-  let text = stripAnsi(error instanceof Error ? error.message : String(error)).replace(/\s+/g, ' ').trim();
+  let text = stripAnsi(error instanceof Error ? error.message : String(error))
+    .replace(/\s+/g, ' ')
+    .trim();
   const status = text.lastIndexOf('Status Message: ');
   if (status >= 0) text = text.slice(status + 'Status Message: '.length);
   // "/onnxruntime_src/…/reshape_helper.h:84 onnxruntime::ReshapeHelper::ReshapeHelper(…) <check> was false. <what>"

@@ -70,7 +70,9 @@ export async function decodeTokens(runner: StepRunner, spec: ModelSpec, job: Dec
       return row;
     }),
   );
-  const uniforms: (Uniform | undefined)[] = sequences.map((_, s) => (job.sampling.greedy ? undefined : seededUniform(takeSeed(job.seed, s))));
+  const uniforms: (Uniform | undefined)[] = sequences.map((_, s) =>
+    job.sampling.greedy ? undefined : seededUniform(takeSeed(job.seed, s)),
+  );
   const sampler = new TokenSampler(V);
   const mixed = new Float32Array(V);
   const stats: DecodeStats = { steps: 0, decoderMs: 0, runMs: 0, stepMs: [] };

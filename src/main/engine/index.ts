@@ -1,5 +1,12 @@
 /** The engine's public surface. */
-export { MusicgenEngine, type EngineOptions, type GenerateHooks, type GenerateResult, type GeneratedTake, type GenerateTimings } from './engine';
+export {
+  MusicgenEngine,
+  type EngineOptions,
+  type GenerateHooks,
+  type GenerateResult,
+  type GeneratedTake,
+  type GenerateTimings,
+} from './engine';
 export type { GenerateRequest, ResolvedRequest } from './request';
 export type { Codes } from './delay-pattern';
 export type { PlanarAudio } from './codec';

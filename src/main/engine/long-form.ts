@@ -58,19 +58,26 @@ export function planWindows(newFrames: number, contextFrames: number, window: nu
 
 const tail = (codes: Codes, frames: number): Codes => codes.map((row) => row.slice(row.length - frames));
 
-export async function generateLongForm(engine: MusicgenEngine, request: LongFormRequest, hooks: LongFormHooks = {}): Promise<GenerateResult> {
+export async function generateLongForm(
+  engine: MusicgenEngine,
+  request: LongFormRequest,
+  hooks: LongFormHooks = {},
+): Promise<GenerateResult> {
   const { spec } = engine;
   const K = spec.codebooks;
   const window = Math.min(request.windowFrames ?? WINDOW_FRAMES, spec.maxPositions - K);
   const stride = Math.min(request.strideFrames ?? STRIDE_FRAMES, window - 1);
   const givenContext = request.context?.[0]?.length ?? 0;
-  if (!Number.isInteger(request.newFrames) || request.newFrames < 1) throw new EngineError('request-invalid', 'Ask for at least one new frame (20 ms).');
+  if (!Number.isInteger(request.newFrames) || request.newFrames < 1)
+    throw new EngineError('request-invalid', 'Ask for at least one new frame (20 ms).');
   const plan = planWindows(request.newFrames, givenContext, window, stride);
   const seed = request.seed ?? randomSeed();
   const { context: _context, newFrames: _frames, windowFrames: _window, strideFrames: _stride, ...common } = request;
   const totalSteps = plan.windows.reduce((sum, w) => sum + w.frames + K - 1, 0);
   const takes = request.prompts.length * (request.variations ?? 1);
-  let codes: Codes[] = Array.from({ length: takes }, () => (plan.contextFrames ? tail(request.context!, plan.contextFrames) : Array.from({ length: K }, () => [])));
+  let codes: Codes[] = Array.from({ length: takes }, () =>
+    plan.contextFrames ? tail(request.context!, plan.contextFrames) : Array.from({ length: K }, () => []),
+  );
 
   let stepsBefore = 0;
   let last: GenerateResult | undefined;
@@ -85,7 +92,14 @@ export async function generateLongForm(engine: MusicgenEngine, request: LongForm
         onProgress: (p) => {
           const step = stepsBefore + p.step;
           const elapsedMs = performance.now() - started;
-          hooks.onProgress?.({ step, total: totalSteps, elapsedMs, etaMs: (elapsedMs / step) * (totalSteps - step), window: index + 1, windows: plan.windows.length });
+          hooks.onProgress?.({
+            step,
+            total: totalSteps,
+            elapsedMs,
+            etaMs: (elapsedMs / step) * (totalSteps - step),
+            window: index + 1,
+            windows: plan.windows.length,
+          });
         },
       },
     );
@@ -107,7 +121,13 @@ export async function generateLongForm(engine: MusicgenEngine, request: LongForm
   return {
     ...result,
     request: { ...result.request, seed, contexts: undefined },
-    takes: result.takes.map((take, t) => ({ ...take, seed: (seed + t) >>> 0, codes: codes[t], contextFrames: plan.contextFrames, audio: audio[t] })),
+    takes: result.takes.map((take, t) => ({
+      ...take,
+      seed: (seed + t) >>> 0,
+      codes: codes[t],
+      contextFrames: plan.contextFrames,
+      audio: audio[t],
+    })),
     timings,
   };
 }

@@ -66,7 +66,8 @@ function options(device: Device, settings: SessionSettings): ort.InferenceSessio
  * (cuDNN, cuBLAS, the driver) is missing, or the device refused. None of them says anything about
  * the model file.
  */
-const PROVIDER_FAILURE = /providers_(cuda|tensorrt|rocm|dml|webgpu)|lib(cudnn|cublas|cudart|cufft|curand|nvinfer|cuda)|cuda(_| )?(error|driver|runtime)|CUDA|DirectML|WebGPU|adapter|execution provider|EP Error/i;
+const PROVIDER_FAILURE =
+  /providers_(cuda|tensorrt|rocm|dml|webgpu)|lib(cudnn|cublas|cudart|cufft|curand|nvinfer|cuda)|cuda(_| )?(error|driver|runtime)|CUDA|DirectML|WebGPU|adapter|execution provider|EP Error/i;
 const MODEL_FAILURE = /protobuf|parse|load model|invalid model|Failed to load/i;
 
 /** Sorts an error from opening a session: the provider could not start, or the file is bad. */
@@ -79,7 +80,9 @@ export async function openSession(path: string, device: Device, settings: Sessio
   try {
     return await ort.InferenceSession.create(path, options(device, settings));
   } catch (error) {
-    const detail = stripAnsi((error as Error).message).split('\n')[0].trim();
+    const detail = stripAnsi((error as Error).message)
+      .split('\n')[0]
+      .trim();
     if (classifyOpenFailure(detail, device) === 'model-file-corrupt') {
       throw new EngineError(
         'model-file-corrupt',
@@ -88,9 +91,14 @@ export async function openSession(path: string, device: Device, settings: Sessio
         { cause: error },
       );
     }
-    throw new EngineError('provider-unavailable', `The ${device} provider could not start (${detail}). Use --device cpu, or see README › GPU.`, path, {
-      cause: error,
-    });
+    throw new EngineError(
+      'provider-unavailable',
+      `The ${device} provider could not start (${detail}). Use --device cpu, or see README › GPU.`,
+      path,
+      {
+        cause: error,
+      },
+    );
   }
 }
 
@@ -123,5 +131,7 @@ export async function openSessionOnBestDevice(path: string, choice: DeviceChoice
 
 function firstCause(error: unknown): string {
   const cause = (error as { cause?: unknown }).cause;
-  return stripAnsi(((cause ?? error) as Error).message ?? String(error)).split('\n')[0].trim();
+  return stripAnsi(((cause ?? error) as Error).message ?? String(error))
+    .split('\n')[0]
+    .trim();
 }

@@ -55,7 +55,11 @@ function checkNumber(value: number, name: string, min: number, max: number, inte
   }
 }
 
-export function validateRequest(request: GenerateRequest, spec: ModelSpec, tokenizer: PromptTokenizer): { resolved: ResolvedRequest; warnings: string[] } {
+export function validateRequest(
+  request: GenerateRequest,
+  spec: ModelSpec,
+  tokenizer: PromptTokenizer,
+): { resolved: ResolvedRequest; warnings: string[] } {
   const warnings: string[] = [];
   if (!Array.isArray(request.prompts) || request.prompts.length === 0) invalid('At least one prompt is needed (it may be empty).');
   const variations = request.variations ?? 1;
@@ -111,7 +115,9 @@ function resolveSampling(s: Partial<SamplingSettings>, spec: ModelSpec, warnings
   }
   if (topK > spec.codebookSize) {
     if (s.topK !== undefined && !greedy) {
-      warnings.push(`top-k ${topK} is more than the ${spec.codebookSize} codes this model picks from, so all ${spec.codebookSize} are kept.`);
+      warnings.push(
+        `top-k ${topK} is more than the ${spec.codebookSize} codes this model picks from, so all ${spec.codebookSize} are kept.`,
+      );
     }
     topK = spec.codebookSize;
   }
@@ -125,6 +131,6 @@ function resolveContexts(request: GenerateRequest, takes: number, spec: ModelSpe
   if (contexts.length !== takes) invalid(`Expected ${takes} contexts (one per take), got ${contexts.length}.`);
   const frames = contexts.map((c) => checkCodes(c, spec, 'context codes'));
   if (frames[0] === 0) invalid('The context to continue from is empty.');
-  if (frames.some((f) => f !== frames[0])) invalid('Every take\'s context must have the same number of frames.');
+  if (frames.some((f) => f !== frames[0])) invalid("Every take's context must have the same number of frames.");
   return contexts;
 }

@@ -58,7 +58,11 @@ export class PromptTokenizer {
       return new PromptTokenizer(new Tokenizer(json, config), config, path);
     } catch (error) {
       if (error instanceof EngineError) throw error;
-      throw new EngineError('tokenizer-invalid', `${path} is not a usable tokenizer (${(error as Error).message}). Download the model again.`, path);
+      throw new EngineError(
+        'tokenizer-invalid',
+        `${path} is not a usable tokenizer (${(error as Error).message}). Download the model again.`,
+        path,
+      );
     }
   }
 

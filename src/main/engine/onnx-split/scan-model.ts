@@ -13,7 +13,8 @@ export type TensorProto = onnxProto.onnx.ITensorProto;
 export type ModelHeader = Pick<onnxProto.onnx.IModelProto, 'irVersion' | 'opsetImport' | 'functions' | 'producerName'>;
 
 /** An initializer: inline (small, kept as decoded) or a span of raw bytes in the source file. */
-export type InitializerRef = { name: string; inline: TensorProto } | { name: string; dims: number[]; dataType: number; offset: number; length: number };
+export type InitializerRef =
+  { name: string; inline: TensorProto } | { name: string; dims: number[]; dataType: number; offset: number; length: number };
 
 export interface ScannedModel {
   header: ModelHeader;
@@ -167,7 +168,9 @@ function declared(bytes: Buffer): DeclaredValue {
   return {
     name: info.name,
     elemType: tensor?.elemType ?? undefined,
-    dims: tensor?.shape ? (tensor.shape.dim ?? []).map((d) => d.dimParam || (d.dimValue != null ? Number(d.dimValue) : undefined)) : undefined,
+    dims: tensor?.shape
+      ? (tensor.shape.dim ?? []).map((d) => d.dimParam || (d.dimValue != null ? Number(d.dimValue) : undefined))
+      : undefined,
   };
 }
 
