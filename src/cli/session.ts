@@ -315,6 +315,8 @@ function report(
       device: engine.device,
       deviceReason: engine.deviceReason,
       model: { id: model.id, dir: engine.dir, variant: engine.variant, testModel: model.isTestModel },
+      // Which decoder path ran (split two-block, split, merged, pair) and, when not the fastest, why.
+      decoder: engine.decoderMode,
       settings: {
         maxNewTokens: result.request.maxNewTokens,
         guidanceScale: result.request.guidanceScale,
@@ -330,10 +332,16 @@ function report(
     process.stdout.write(`${JSON.stringify(json)}\n`);
     return;
   }
-  process.stdout.write(`Model ${model.id} (${engine.variant}) on ${engine.deviceReason}\n`);
+  process.stdout.write(`Model ${model.id} (${engine.variant}) on ${engine.deviceReason}; ${describeDecoder(engine.decoderMode)}\n`);
   for (const take of takes) {
     const channels = spec.channels === 2 ? 'stereo' : 'mono';
     const where = [take.out && `wrote ${take.out}`, take.takeId && `saved as take ${take.takeId}`].filter(Boolean).join(', ') || 'not kept';
     process.stdout.write(`${take.seconds} s, ${spec.sampleRate / 1000} kHz ${channels}, seed ${take.seed}: ${where}\n`);
   }
+}
+
+/** One phrase for the decoder path, so a slower path never goes unmentioned. */
+function describeDecoder({ mode, cache, note }: MusicgenEngine['decoderMode']): string {
+  const path = mode === 'split' ? `decoder split${cache === 'two-block' ? ' with the two-block cache' : ''}` : `decoder ${mode} (as exported)`;
+  return note ? `${path}: ${note}` : path;
 }

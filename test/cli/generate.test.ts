@@ -76,6 +76,7 @@ describe('continuo generate', () => {
     expect(json.codes.flat().every((c: number) => Number.isInteger(c) && c >= 0 && c < 2048)).toBe(true);
     expect(json).toMatchObject({ frames: 50, samples: 32000, sampleRate: 32000, channels: 1, seed: 7, device: 'cpu', out: file });
     expect(json.timings.steps).toBe(53);
+    expect(json.decoder).toEqual({ mode: 'split', cache: 'two-block' });
     const wav = decodeWav(readFileSync(file));
     expect(wav.sampleRate).toBe(32000);
     expect(wav.channels).toHaveLength(1);
@@ -210,6 +211,17 @@ describe('continuo generate', () => {
       );
     expect((await run('q8')).model).toMatchObject({ id: 'musicgen-medium', variant: 'q8', dir: join(root, 'q8') });
     expect((await run('fp32')).model).toMatchObject({ id: 'musicgen-medium', variant: 'fp32', dir: join(root, 'fp32') });
+  });
+
+  it('says which decoder path ran, and why not the fastest, in --json and in words', async () => {
+    // The torch-exported fixture's cached branch was traced for one position: a context goes in position by position.
+    const exported = freshDir('continuo-exported-');
+    cpSync(model, exported, { recursive: true });
+    cpSync(join(ROOT, 'test', 'fixtures', 'torch-tiny', 'onnx', 'decoder_model_merged.onnx'), join(exported, 'onnx', 'decoder_model_merged.onnx'));
+    const json = parseJson(await cli(['generate', '--model', exported, '--prompt', 'x', '--seconds', '1', '--out', join(out, 'exported.wav'), '--json']));
+    expect(json.decoder).toMatchObject({ mode: 'split', cache: 'two-block', note: expect.stringMatching(/position by position/) });
+    const text = await cli(['generate', '--model', exported, '--prompt', 'x', '--seconds', '1', '--out', join(out, 'exported2.wav')]);
+    expect(text.stdout).toMatch(/; decoder split with the two-block cache: .*position by position/);
   });
 
   it('cancels on Ctrl-C after the current step and writes nothing', async () => {
