@@ -30,10 +30,83 @@ function random(): number {
 }
 const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)];
 
-const MOODS = ['warm', 'dark', 'dreamy', 'uplifting', 'melancholic', 'gritty', 'lush', 'sparse', 'driving', 'mellow', 'epic', 'playful', 'haunting', 'bright', 'smoky'];
-const GENRES = ['lo-fi', 'techno', 'house', 'jazz', 'ambient', 'drum and bass', 'synthwave', 'hip hop', 'cinematic', 'folk', 'funk', 'dub', 'trap', 'orchestral', 'bossa nova', 'garage', 'disco', 'blues', 'chiptune', 'reggae'];
-const INSTRUMENTS = ['piano', 'rhodes', 'strings', 'analog synth', 'acoustic guitar', 'electric bass', '808 drums', 'saxophone', 'vinyl crackle', 'choir', 'flute', 'marimba', 'pads', 'trumpet', 'cello', 'harp', 'organ', 'kalimba', 'arpeggiator', 'breakbeat'];
-const EXTRAS = ['with tape saturation', 'in a small room', 'late night', 'for a film trailer', 'with field recordings', 'sidechained', 'half-time', 'with a catchy hook', 'minimal', 'live feel', 'café ambience', 'rainy day', 'retro 80s', 'festival drop'];
+const MOODS = [
+  'warm',
+  'dark',
+  'dreamy',
+  'uplifting',
+  'melancholic',
+  'gritty',
+  'lush',
+  'sparse',
+  'driving',
+  'mellow',
+  'epic',
+  'playful',
+  'haunting',
+  'bright',
+  'smoky',
+];
+const GENRES = [
+  'lo-fi',
+  'techno',
+  'house',
+  'jazz',
+  'ambient',
+  'drum and bass',
+  'synthwave',
+  'hip hop',
+  'cinematic',
+  'folk',
+  'funk',
+  'dub',
+  'trap',
+  'orchestral',
+  'bossa nova',
+  'garage',
+  'disco',
+  'blues',
+  'chiptune',
+  'reggae',
+];
+const INSTRUMENTS = [
+  'piano',
+  'rhodes',
+  'strings',
+  'analog synth',
+  'acoustic guitar',
+  'electric bass',
+  '808 drums',
+  'saxophone',
+  'vinyl crackle',
+  'choir',
+  'flute',
+  'marimba',
+  'pads',
+  'trumpet',
+  'cello',
+  'harp',
+  'organ',
+  'kalimba',
+  'arpeggiator',
+  'breakbeat',
+];
+const EXTRAS = [
+  'with tape saturation',
+  'in a small room',
+  'late night',
+  'for a film trailer',
+  'with field recordings',
+  'sidechained',
+  'half-time',
+  'with a catchy hook',
+  'minimal',
+  'live feel',
+  'café ambience',
+  'rainy day',
+  'retro 80s',
+  'festival drop',
+];
 const TAGS = ['keeper', 'intro', 'outro', 'loop', 'draft', 'client', 'demo', 'beat', 'texture', 'vocal-idea'];
 const MODELS = ['musicgen-small', 'musicgen-medium', 'musicgen-melody'];
 
@@ -47,7 +120,13 @@ function prompt(): string {
 function fill(root: string): number {
   Library.open(root).close(); // create and migrate
   const db = openConnection(join(root, DATABASE_FILE));
-  const settings = JSON.stringify({ seconds: 10, maxNewTokens: 503, guidanceScale: 3, sampling: { greedy: false, temperature: 1, topK: 250, topP: 1 }, variations: 1 });
+  const settings = JSON.stringify({
+    seconds: 10,
+    maxNewTokens: 503,
+    guidanceScale: 3,
+    sampling: { greedy: false, temperature: 1, topK: 250, topP: 1 },
+    variations: 1,
+  });
   const codes = encodeCodes(Array.from({ length: 4 }, () => Array.from({ length: 500 }, () => Math.floor(random() * 2048))));
   const start = Date.parse('2023-01-01T00:00:00.000Z');
   const t0 = performance.now();
@@ -119,7 +198,7 @@ const SEARCHES: { name: string; query: TakeQuery }[] = [
   { name: 'model medium', query: { modelId: 'musicgen-medium' } },
   { name: 'model melody + "strings"', query: { search: 'strings', modelId: 'musicgen-melody' } },
   { name: 'trash', query: { trash: true } },
-  { name: 'special chars \'"(piano* -AND)\'', query: { search: '"(piano* -AND)' } },
+  { name: "special chars '\"(piano* -AND)'", query: { search: '"(piano* -AND)' } },
   { name: 'title words "idea"', query: { search: 'idea' } },
   { name: 'no match "zzzz"', query: { search: 'zzzz' } },
   { name: 'deep page (offset 5000)', query: { offset: 5000, limit: 100 } },
@@ -130,7 +209,9 @@ function main(): void {
   try {
     process.stdout.write(`Filling a library with ${TAKES.toLocaleString('en')} takes in ${root}…\n`);
     const fillMs = fill(root);
-    process.stdout.write(`  inserted in ${(fillMs / 1000).toFixed(1)} s (${Math.round(TAKES / (fillMs / 1000)).toLocaleString('en')} takes/s)\n\n`);
+    process.stdout.write(
+      `  inserted in ${(fillMs / 1000).toFixed(1)} s (${Math.round(TAKES / (fillMs / 1000)).toLocaleString('en')} takes/s)\n\n`,
+    );
 
     const library = Library.open(root);
     const all: number[] = [];
@@ -146,14 +227,20 @@ function main(): void {
       all.push(...times);
       const mean = times.reduce((a, b) => a + b, 0) / times.length;
       const max = Math.max(...times);
-      rows.push(`${name.padEnd(36)} ${mean.toFixed(2).padStart(8)} ${max.toFixed(2).padStart(8)} ${String(result.total).padStart(8)} ${String(result.takes.length).padStart(5)}${max > TARGET_MS ? '  over target' : ''}`);
+      rows.push(
+        `${name.padEnd(36)} ${mean.toFixed(2).padStart(8)} ${max.toFixed(2).padStart(8)} ${String(result.total).padStart(8)} ${String(result.takes.length).padStart(5)}${max > TARGET_MS ? '  over target' : ''}`,
+      );
     }
     library.close();
-    process.stdout.write(`${'search'.padEnd(36)} ${'mean ms'.padStart(8)} ${'max ms'.padStart(8)} ${'total'.padStart(8)} ${'rows'.padStart(5)}\n`);
+    process.stdout.write(
+      `${'search'.padEnd(36)} ${'mean ms'.padStart(8)} ${'max ms'.padStart(8)} ${'total'.padStart(8)} ${'rows'.padStart(5)}\n`,
+    );
     process.stdout.write(`${rows.join('\n')}\n\n`);
     const mean = all.reduce((a, b) => a + b, 0) / all.length;
     const max = Math.max(...all);
-    process.stdout.write(`overall: mean ${mean.toFixed(2)} ms, max ${max.toFixed(2)} ms over ${all.length} searches (target < ${TARGET_MS} ms per search): ${max < TARGET_MS ? 'met' : 'NOT met'}\n`);
+    process.stdout.write(
+      `overall: mean ${mean.toFixed(2)} ms, max ${max.toFixed(2)} ms over ${all.length} searches (target < ${TARGET_MS} ms per search): ${max < TARGET_MS ? 'met' : 'NOT met'}\n`,
+    );
   } finally {
     if (!args.includes('--keep')) rmSync(root, { recursive: true, force: true });
   }

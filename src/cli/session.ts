@@ -342,6 +342,7 @@ function report(
 
 /** One phrase for the decoder path, so a slower path never goes unmentioned. */
 function describeDecoder({ mode, cache, note }: MusicgenEngine['decoderMode']): string {
-  const path = mode === 'split' ? `decoder split${cache === 'two-block' ? ' with the two-block cache' : ''}` : `decoder ${mode} (as exported)`;
+  const path =
+    mode === 'split' ? `decoder split${cache === 'two-block' ? ' with the two-block cache' : ''}` : `decoder ${mode} (as exported)`;
   return note ? `${path}: ${note}` : path;
 }

@@ -217,8 +217,13 @@ describe('continuo generate', () => {
     // The torch-exported fixture's cached branch was traced for one position: a context goes in position by position.
     const exported = freshDir('continuo-exported-');
     cpSync(model, exported, { recursive: true });
-    cpSync(join(ROOT, 'test', 'fixtures', 'torch-tiny', 'onnx', 'decoder_model_merged.onnx'), join(exported, 'onnx', 'decoder_model_merged.onnx'));
-    const json = parseJson(await cli(['generate', '--model', exported, '--prompt', 'x', '--seconds', '1', '--out', join(out, 'exported.wav'), '--json']));
+    cpSync(
+      join(ROOT, 'test', 'fixtures', 'torch-tiny', 'onnx', 'decoder_model_merged.onnx'),
+      join(exported, 'onnx', 'decoder_model_merged.onnx'),
+    );
+    const json = parseJson(
+      await cli(['generate', '--model', exported, '--prompt', 'x', '--seconds', '1', '--out', join(out, 'exported.wav'), '--json']),
+    );
     expect(json.decoder).toMatchObject({ mode: 'split', cache: 'two-block', note: expect.stringMatching(/position by position/) });
     const text = await cli(['generate', '--model', exported, '--prompt', 'x', '--seconds', '1', '--out', join(out, 'exported2.wav')]);
     expect(text.stdout).toMatch(/; decoder split with the two-block cache: .*position by position/);
