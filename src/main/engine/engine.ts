@@ -17,6 +17,7 @@ import { requireDecoderFiles, requireSessionFile, resolveSessionFile, steppingFi
 import { openSession, type Device, type DeviceChoice } from './providers';
 import { validateRequest, type GenerateRequest, type ResolvedRequest } from './request';
 import { PromptTokenizer } from './tokenizer';
+import { AudioStreamer, type AudioChunk, type StreamOptions } from './stream';
 
 export interface EngineOptions {
   device?: DeviceChoice;
@@ -44,6 +45,8 @@ export interface GenerateTimings {
   stepMs: number[];
   codecMs: number;
   totalMs: number;
+  /** Codec time spent decoding preview chunks (inside decoderMs), when streaming. */
+  streamMs?: number;
 }
 
 export interface GenerateResult {
@@ -55,6 +58,11 @@ export interface GenerateResult {
 
 export interface GenerateHooks {
   onProgress?: (progress: StepProgress) => void;
+  /** Streaming preview: the takes' audio in chunks while they are generated (see stream.ts). */
+  onAudio?: (chunk: AudioChunk) => void;
+  stream?: StreamOptions;
+  /** Newly completed frames per take, as they complete (long form streams across windows with it). */
+  onCodes?: (added: Codes[]) => Promise<void> | void;
   signal?: AbortSignal;
 }
 
@@ -142,6 +150,25 @@ export class MusicgenEngine {
     const { states, mask } = await this.encodeText(resolved.prompts, resolved.variations, usesGuidance(resolved.guidanceScale));
     const textEncoderMs = performance.now() - textStart;
 
+    const streamer =
+      hooks.onAudio && request.decodeAudio !== false
+        ? new AudioStreamer(
+            (batch) => decodeAudio(this.codecDecoder, this.spec, batch),
+            this.spec.hopLength,
+            this.spec.sampleRate,
+            resolved.contexts ?? Array.from({ length: samples }, () => Array.from({ length: this.spec.codebooks }, () => [])),
+            hooks.onAudio,
+            hooks.stream,
+          )
+        : undefined;
+    const onCodes =
+      streamer || hooks.onCodes
+        ? async (added: Codes[]) => {
+            await hooks.onCodes?.(added);
+            await streamer?.push(added);
+          }
+        : undefined;
+
     await this.runner.begin(states, mask, states.dims[0]);
     let decoded;
     try {
@@ -156,7 +183,7 @@ export class MusicgenEngine {
           seed: resolved.seed,
           contexts: resolved.contexts,
         },
-        { onStep: hooks.onProgress, signal: hooks.signal },
+        { onStep: hooks.onProgress, onCodes, signal: hooks.signal },
       );
     } catch (error) {
       throw runFailed(error, steppingFile(this.files.decoder));
@@ -173,6 +200,8 @@ export class MusicgenEngine {
             throw runFailed(error, this.files.codecDecoder);
           });
     const codecMs = performance.now() - codecStart;
+    throwIfAborted(hooks.signal);
+    streamer?.finish(audio);
     const contextFrames = resolved.contexts?.[0][0].length ?? 0;
     const takes = decoded.codes.map((codes, s) => {
       const promptIndex = Math.floor(s / resolved.variations);
@@ -199,6 +228,7 @@ export class MusicgenEngine {
         stepMs: stats.stepMs,
         codecMs,
         totalMs: performance.now() - started,
+        ...(streamer ? { streamMs: streamer.decodeMs } : {}),
       },
     };
   }

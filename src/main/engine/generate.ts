@@ -42,6 +42,11 @@ export interface DecodeOutput {
 
 export interface DecodeHooks {
   onStep?: (progress: StepProgress) => void;
+  /**
+   * Frames completed by the last step (per take, [codebook][frame], after the context): a frame is
+   * complete once every codebook has produced it, `codebooks − 1` steps after the first did.
+   */
+  onCodes?: (added: Codes[]) => Promise<void> | void;
   signal?: AbortSignal;
 }
 
@@ -84,6 +89,8 @@ export async function decodeTokens(runner: StepRunner, spec: ModelSpec, job: Dec
     for (let p = 0; p < prompt; p++) ids[r * prompt + p] = BigInt(seq[p]);
   }
   const next = new BigInt64Array(rows);
+  const frames = outputFrames(contextFrames, job.maxNewTokens, K);
+  let complete = contextFrames;
 
   for (let step = 0; step < job.maxNewTokens; step++) {
     throwIfAborted(hooks.signal);
@@ -117,6 +124,15 @@ export async function decodeTokens(runner: StepRunner, spec: ModelSpec, job: Dec
       }
     }
     ids = next;
+    if (hooks.onCodes) {
+      // After position p, codebook K−1 holds frames up to p − K.
+      const done = Math.min(frames, position - K + 1);
+      if (done > complete) {
+        const from = complete;
+        complete = done;
+        await hooks.onCodes(sequences.map((seq) => seq.map((row, k) => Array.from(row.subarray(from + 1 + k, done + 1 + k)))));
+      }
+    }
 
     const stepMs = performance.now() - stepStart;
     stats.steps++;
@@ -131,6 +147,5 @@ export async function decodeTokens(runner: StepRunner, spec: ModelSpec, job: Dec
     });
   }
   stats.decoderMs = performance.now() - started;
-  const frames = outputFrames(contextFrames, job.maxNewTokens, K);
   return { codes: sequences.map((seq) => revertDelay(seq, frames)), stats };
 }

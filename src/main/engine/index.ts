@@ -12,6 +12,7 @@ export type { Codes } from './delay-pattern';
 export type { PlanarAudio } from './codec';
 export type { SamplingSettings } from './sampler';
 export type { StepProgress } from './generate';
+export { AudioStreamer, STREAM_DEFAULTS, type AudioChunk, type StreamOptions } from './stream';
 export type { ModelSpec } from './config';
 export { EngineError, CancelledError, isCancelled, throwIfAborted, type EngineErrorCode } from './errors';
 export { DEVICES, type Device, type DeviceChoice } from './providers';

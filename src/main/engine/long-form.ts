@@ -6,10 +6,11 @@
  */
 import type { Codes } from './delay-pattern';
 import type { GenerateHooks, GenerateResult, GenerateTimings, MusicgenEngine } from './engine';
-import { EngineError } from './errors';
+import { EngineError, throwIfAborted } from './errors';
 import type { StepProgress } from './generate';
 import type { GenerateRequest } from './request';
 import { randomSeed } from './rng';
+import { AudioStreamer } from './stream';
 
 export const WINDOW_FRAMES = 1500;
 export const STRIDE_FRAMES = 900;
@@ -79,6 +80,9 @@ export async function generateLongForm(
     plan.contextFrames ? tail(request.context!, plan.contextFrames) : Array.from({ length: K }, () => []),
   );
 
+  const streamer = hooks.onAudio
+    ? new AudioStreamer((batch) => engine.decode(batch), spec.hopLength, spec.sampleRate, codes, hooks.onAudio, hooks.stream)
+    : undefined;
   let stepsBefore = 0;
   let last: GenerateResult | undefined;
   const timings: GenerateTimings = { textEncoderMs: 0, decoderMs: 0, decoderRunMs: 0, steps: 0, stepMs: [], codecMs: 0, totalMs: 0 };
@@ -89,6 +93,7 @@ export async function generateLongForm(
       { ...common, maxNewTokens: w.frames + K - 1, seed: (seed + index * WINDOW_SEED_STEP) >>> 0, contexts, decodeAudio: false },
       {
         signal: hooks.signal,
+        onCodes: streamer ? (added) => streamer.push(added) : undefined,
         onProgress: (p) => {
           const step = stepsBefore + p.step;
           const elapsedMs = performance.now() - started;
@@ -116,6 +121,11 @@ export async function generateLongForm(
   const codecStart = performance.now();
   const audio = await engine.decode(codes);
   timings.codecMs = performance.now() - codecStart;
+  if (streamer) {
+    throwIfAborted(hooks.signal);
+    streamer.finish(audio);
+    timings.streamMs = streamer.decodeMs;
+  }
   timings.totalMs = performance.now() - started;
   const result = last!;
   return {
