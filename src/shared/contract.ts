@@ -291,6 +291,11 @@ export const methods = {
   'takes/restore': method(byId, TakeSchema),
   'takes/lineage': method(byId, z.object({ ancestors: z.array(TakeSchema), descendants: z.array(TakeSchema) })),
   'takes/edit': method(EditParamsSchema, TakeSchema),
+  /**
+   * An audio file on this computer becomes an `import` take. Only Electron (a path from a drop or
+   * the open dialog) and the CLI call it; browser mode uploads the bytes (POST /import) instead.
+   */
+  'takes/import': method(z.object({ path: z.string().min(1).max(4096), title: text(200).optional() }), TakeSchema),
   'takes/tags': method(empty, z.array(z.object({ tag: z.string(), count: z.number().int() }))),
   'trash/empty': method(empty, z.object({ removed: z.number().int() })),
   'projects/list': method(empty, z.array(ProjectSchema.omit({ tracks: true }))),

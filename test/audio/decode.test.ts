@@ -6,28 +6,8 @@ import { decodeAudioFile, probeAudioFile, readAudioFile } from '../../src/main/a
 import { AudioFileAccessError, AudioFormatError } from '../../src/main/audio/errors';
 import { encodeFlac } from '../../src/main/audio/flac';
 import { encodeWav } from '../../src/main/audio/wav';
-import { silentMp3, scramble, sparseWav } from './fixtures';
+import { aiff, silentMp3, scramble, sparseWav } from './fixtures';
 import { audio, noise, onGrid } from './signals';
-
-/** A 16-bit mono AIFF at 44.1 kHz: a format only audio-decode handles, so it proves the fallback. */
-function aiff(samples: number[]): Buffer {
-  const comm = Buffer.alloc(26);
-  comm.write('COMM', 0, 'latin1');
-  comm.writeUInt32BE(18, 4);
-  comm.writeUInt16BE(1, 8);
-  comm.writeUInt32BE(samples.length, 10);
-  comm.writeUInt16BE(16, 14);
-  Buffer.from([0x40, 0x0e, 0xac, 0x44, 0, 0, 0, 0, 0, 0]).copy(comm, 16); // 44100 as 80-bit float
-  const ssnd = Buffer.alloc(16 + 2 * samples.length);
-  ssnd.write('SSND', 0, 'latin1');
-  ssnd.writeUInt32BE(8 + 2 * samples.length, 4);
-  samples.forEach((s, i) => ssnd.writeInt16BE(s, 16 + 2 * i));
-  const head = Buffer.alloc(12);
-  head.write('FORM', 0, 'latin1');
-  head.writeUInt32BE(4 + comm.length + ssnd.length, 4);
-  head.write('AIFF', 8, 'latin1');
-  return Buffer.concat([head, comm, ssnd]);
-}
 
 async function formatError(run: Promise<unknown>): Promise<AudioFormatError> {
   const error = await run.then(

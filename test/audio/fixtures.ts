@@ -1,4 +1,4 @@
-/** Audio files for import tests that no encoder here can write: MP3 frames and huge sparse WAVs. */
+/** Audio files for import tests that no encoder here can write: MP3 frames, AIFF and huge sparse WAVs. */
 import { closeSync, ftruncateSync, openSync, writeSync } from 'node:fs';
 
 /**
@@ -54,4 +54,24 @@ export function sparseWav(path: string, seconds: number, sampleRate = 44_100, ch
     closeSync(fd);
   }
   return 44 + dataBytes;
+}
+
+/** A 16-bit mono AIFF at 44.1 kHz: a format only audio-decode handles, so it proves the fallback. */
+export function aiff(samples: number[]): Buffer {
+  const comm = Buffer.alloc(26);
+  comm.write('COMM', 0, 'latin1');
+  comm.writeUInt32BE(18, 4);
+  comm.writeUInt16BE(1, 8);
+  comm.writeUInt32BE(samples.length, 10);
+  comm.writeUInt16BE(16, 14);
+  Buffer.from([0x40, 0x0e, 0xac, 0x44, 0, 0, 0, 0, 0, 0]).copy(comm, 16); // 44100 as 80-bit float
+  const ssnd = Buffer.alloc(16 + 2 * samples.length);
+  ssnd.write('SSND', 0, 'latin1');
+  ssnd.writeUInt32BE(8 + 2 * samples.length, 4);
+  samples.forEach((s, i) => ssnd.writeInt16BE(s, 16 + 2 * i));
+  const head = Buffer.alloc(12);
+  head.write('FORM', 0, 'latin1');
+  head.writeUInt32BE(4 + comm.length + ssnd.length, 4);
+  head.write('AIFF', 8, 'latin1');
+  return Buffer.concat([head, comm, ssnd]);
 }

@@ -6,7 +6,8 @@ import { EXPORT_FORMATS } from '../../shared/contract';
 import { cliCommand } from '../../shared/cli-command';
 import { writeFileAtomic } from '../../main/atomic-file';
 import { prepareOutputs } from '../output';
-import { withExistingServices } from '../services-session';
+import { withExistingServices, withServices } from '../services-session';
+import { CliError } from '../errors';
 import { userPath } from '../user-path';
 import { integer, oneOf } from '../parse';
 import type { GlobalFlags } from '../main';
@@ -82,6 +83,31 @@ export function libraryCommand(globals: () => GlobalFlags): Command {
           ].join('\n'),
         );
       });
+    });
+
+  library
+    .command('import <files...>')
+    .description('add audio files (WAV, FLAC, MP3, OGG/Opus, AIFF, M4A) to the library as imported takes')
+    .option('--title <title>', 'the title of the new takes (default: each file name)')
+    .option('--json', 'print JSON')
+    .action(async (files: string[], flags: { title?: string; json?: boolean }) => {
+      // A file that cannot be imported is reported and skipped; the others are still imported.
+      const takes: Take[] = [];
+      const failed: string[] = [];
+      await withServices(globals().dataDir, async (services) => {
+        for (const file of files) {
+          try {
+            takes.push(await services.call('takes/import', { path: userPath(file), title: flags.title }));
+          } catch (error) {
+            failed.push((error as Error).message);
+          }
+        }
+      });
+      if (flags.json || takes.length > 0) print(flags.json, takes, () => takes.map((t) => t.id).join('\n'));
+      if (failed.length > 0) {
+        const nothing = takes.length === 0 ? 'Nothing was imported. ' : '';
+        throw new CliError(`${nothing}${failed.join('\n')}`);
+      }
     });
 
   library

@@ -64,7 +64,7 @@ export async function probeAudioFile(path: string): Promise<AudioFileInfo> {
       };
     }
     if (startsWith(head, 'fLaC')) return flacInfo(head);
-    const mpeg = parseMpegHeader(head);
+    const mpeg = mpegHeader(head);
     if (mpeg) {
       const durationSeconds = mpeg.declaredFrames !== undefined ? mpeg.declaredFrames / mpeg.sampleRate : undefined;
       return { format: 'mp3', sampleRate: mpeg.sampleRate, channelCount: mpeg.channelCount, durationSeconds };
@@ -166,7 +166,7 @@ async function decodeOtherFormat(bytes: Uint8Array, source: string | undefined):
       DAMAGED_ADVICE,
     );
   }
-  const mpeg = parseMpegHeader(bytes);
+  const mpeg = mpegHeader(bytes);
   if (mpeg?.declaredFrames) {
     // Encoder delay and padding are trimmed by the decoder; anything beyond a few frames is missing audio.
     const missing = mpeg.declaredFrames - got;
@@ -232,6 +232,18 @@ function checkSamples(audio: AudioData, source: string | undefined): void {
     );
   }
   throw new AudioFormatError(source, `is damaged: ${bad} of its ${total} samples are NaN or infinite`, DAMAGED_ADVICE);
+}
+
+/**
+ * The MPEG header of an MP3, but not of another container: the MPEG scan looks for a frame sync
+ * (0xFFE) anywhere in the first 4 KiB, which the pages of an OGG or the chunks of an AIFF or MP4
+ * can hold by chance (a Vorbis file was probed as MP3).
+ */
+function mpegHeader(bytes: Uint8Array): ReturnType<typeof parseMpegHeader> {
+  if (startsWith(bytes, 'OggS') || startsWith(bytes, 'FORM') || startsWith(bytes.subarray(4), 'ftyp') || startsWith(bytes, 'caff')) {
+    return undefined;
+  }
+  return parseMpegHeader(bytes);
 }
 
 function noAudio(source: string | undefined): AudioFormatError {

@@ -5,7 +5,7 @@
  * validates params against the contract first.
  */
 import { join } from 'node:path';
-import { parseParams, type MethodName, type ParsedParams, type ResultOf, type Settings } from '../../shared/contract';
+import { parseParams, type MethodName, type ParsedParams, type ResultOf, type Settings, type Take } from '../../shared/contract';
 import { Library } from '../library';
 import {
   bestInstalledModel,
@@ -24,6 +24,7 @@ import { runContinue, runGenerate, type GenerationDeps } from './generation';
 import { JobQueue } from './job-queue';
 import { ModelService } from './models-service';
 import { editTake } from './edit';
+import { importTake, type ImportOptions } from './import';
 import { ApiError } from '../../shared/contract';
 import { pullCommand } from '../../shared/cli-command';
 import { framesToSeconds, secondsToFrames } from '../../shared/units';
@@ -63,6 +64,11 @@ export interface Services {
   readonly events: EventBus;
   readonly library: Library;
   readonly dataDir: string;
+  /**
+   * `takes/import` for a file the caller vouches for by other means than a path from the user
+   * (browser mode's upload, saved to a temporary file): `name` is the file's original name.
+   */
+  importFile(path: string, options: ImportOptions): Promise<Take>;
   /** Jobs that a crash interrupted, marked failed at start-up. */
   readonly interruptedJobs: string[];
   idle(): Promise<void>;
@@ -187,6 +193,12 @@ export function createServices(options: ServicesOptions): Services {
     return settings;
   }
 
+  async function importFile(path: string, options: ImportOptions): Promise<Take> {
+    const take = await importTake(library, path, options);
+    events.emit('take.created', take);
+    return take;
+  }
+
   const handlers: Handlers = {
     'app/info': () => {
       const engine = host.current();
@@ -251,6 +263,7 @@ export function createServices(options: ServicesOptions): Services {
       events.emit('take.created', take);
       return take;
     },
+    'takes/import': ({ path, title }) => importFile(path, { title }),
     'takes/tags': () => library.tagCounts(),
     'trash/empty': () => {
       const removed = library.emptyTrash();
@@ -306,6 +319,13 @@ export function createServices(options: ServicesOptions): Services {
     library,
     dataDir,
     interruptedJobs,
+    async importFile(path, options) {
+      try {
+        return await importFile(path, options);
+      } catch (error) {
+        throw toApiError(error);
+      }
+    },
     async call(method, params) {
       try {
         const parsed = parseParams(method, params);

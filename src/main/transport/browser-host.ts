@@ -220,6 +220,8 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
     let reply: WireReply;
     try {
       if (!Object.hasOwn(methods, method)) throw new ApiError('unknown-method', `Unknown method "${method.slice(0, 100)}".`);
+      // A path names a file on the server's computer, which a page has no business choosing: browser mode uploads the bytes.
+      if (method === 'takes/import') throw new ApiError('invalid-params', 'In the browser, import by uploading the file (POST /import).');
       reply = { id, ok: true, result: await services.call(method as MethodName, message.params) };
     } catch (error) {
       const api = error instanceof ApiError ? error : new ApiError('internal', String(error));

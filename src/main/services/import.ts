@@ -1,0 +1,68 @@
+/**
+ * Import: an audio file from the musician becomes an `import` take. The one decoding path is
+ * `audio.readAudioFile` (format sniffed from the bytes; empty, damaged and NaN/Inf files refused),
+ * so a bad file fails before anything is written and nothing is saved. The audio is stored as
+ * decoded — its own sample rate and channels — and converted only when it is used as context
+ * (generation.ts re-encodes it with the model's codec encoder at the model's rate and channels).
+ *
+ * An import take has no model: its `modelId` is "import", its `modelVariant` the format the
+ * header names (wav, flac, mp3, other) and its `device` the name of the file it came from, so the
+ * lineage can say "imported from NAME" even after the take is renamed.
+ */
+import { basename, extname } from 'node:path';
+import type { Take, TakeSettings } from '../../shared/contract';
+import { durationSeconds, probeAudioFile, readAudioFile } from '../audio';
+import type { Library } from '../library';
+
+export const IMPORT_MODEL_ID = 'import';
+
+export interface ImportOptions {
+  /** The take's title; default: the file's name without its extension. */
+  title?: string;
+  /** The file's name as the musician knows it, when `path` is a temporary copy (a browser upload). */
+  name?: string;
+}
+
+/** The largest file an import reads (decoded whole in memory for formats other than WAV). */
+export const MAX_IMPORT_BYTES = 2 * 1024 ** 3;
+
+export async function importTake(library: Library, path: string, options: ImportOptions = {}): Promise<Take> {
+  const name = cleanName(options.name ?? basename(path));
+  // The header first: the format is recorded, and a file that is not audio fails before it is read whole.
+  const info = await probeAudioFile(path);
+  const audio = await readAudioFile(path);
+  const seconds = durationSeconds(audio);
+  const settings: TakeSettings = {
+    seconds,
+    maxNewTokens: 0,
+    guidanceScale: 1,
+    sampling: { greedy: false, temperature: 1, topK: 0, topP: 1 },
+    variations: 1,
+  };
+  return library.saveTake({
+    kind: 'import',
+    prompt: '',
+    title: options.title?.trim() || stem(name) || name,
+    modelId: IMPORT_MODEL_ID,
+    modelVariant: info.format,
+    device: name,
+    seed: 0,
+    settings,
+    audio,
+    codes: null,
+    contextFrames: 0,
+  });
+}
+
+/** A file name fit to show: no folders, no control characters, at most 100 characters. */
+function cleanName(name: string): string {
+  const cleaned = basename(name.replace(/\\/g, '/'))
+    // eslint-disable-next-line no-control-regex
+    .replace(/[\u0000-\u001f\u007f]/g, '')
+    .trim();
+  return (cleaned || 'audio').slice(0, 100);
+}
+
+function stem(name: string): string {
+  return name.slice(0, name.length - extname(name).length).trim();
+}
