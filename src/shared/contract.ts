@@ -273,6 +273,15 @@ const empty = z.object({}).strict();
 const ok = z.object({ ok: z.literal(true) });
 const byId = z.object({ id });
 
+/** Export levels: loudness normalisation under a true-peak ceiling, or a limiter at the ceiling. */
+const exportLevels = {
+  targetLufs: z.number().min(-40).max(0).optional(),
+  ceilingDb: z.number().min(-12).max(0).optional(),
+  limit: z.boolean().optional(),
+};
+/** What an export measured in what it wrote, and anything the user should know (it would clip). */
+const exportMeasured = { loudnessLufs: z.number(), truePeakDb: z.number(), warnings: z.array(z.string()) };
+
 function method<P extends z.ZodType, R extends z.ZodType>(params: P, result: R) {
   return { params, result };
 }
@@ -322,17 +331,18 @@ export const methods = {
   'clips/update': method(ClipSchema.omit({ trackId: true, takeId: true }).partial().extend({ id }), ProjectSchema),
   'clips/remove': method(byId, ProjectSchema),
   'export/stems': method(
-    z.object({ projectId: id, format: z.enum(EXPORT_FORMATS).optional(), sampleRate: exportRate.optional() }),
+    z.object({ projectId: id, format: z.enum(EXPORT_FORMATS).optional(), sampleRate: exportRate.optional(), ...exportLevels }),
     z.object({
       folder: z.string(),
       stems: z.array(z.object({ trackId: z.string(), file: z.string() })),
       mix: z.string(),
       seconds: z.number(),
+      ...exportMeasured,
     }),
   ),
   'export/take': method(
-    z.object({ id, format: z.enum(EXPORT_FORMATS).optional(), sampleRate: exportRate.optional() }),
-    z.object({ file: z.string() }),
+    z.object({ id, format: z.enum(EXPORT_FORMATS).optional(), sampleRate: exportRate.optional(), ...exportLevels }),
+    z.object({ file: z.string(), ...exportMeasured }),
   ),
   'models/list': method(empty, z.array(ModelInfoSchema)),
   'models/pull': method(

@@ -4,21 +4,25 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Project } from '../../shared/contract';
-import { encodeFlac, encodeWav, fadeIn, fadeOut, mixdown, resample, toChannels, trim, type AudioData } from '../audio';
+import type { Project, Take } from '../../shared/contract';
+import { applyGain, encodeFlac, encodeWav, loudnessLufs, peakDb, resample, toChannels, type AudioData } from '../audio';
+import { encodeBext, insertWavChunks, type BextInfo } from '../audio/bext';
+import { arrangementFrames, renderMix, type RenderTrack } from '../audio/render-mix';
+import { limitTruePeak, truePeakDb } from '../audio/true-peak';
 import { writeFileAtomic } from '../atomic-file';
 import type { Library } from '../library';
 
 export type ExportFormat = 'wav16' | 'wav24' | 'wav32f' | 'flac16' | 'flac24';
 
-export async function encodeForExport(audio: AudioData, format: ExportFormat): Promise<Buffer> {
+export async function encodeForExport(audio: AudioData, format: ExportFormat, bext?: BextInfo): Promise<Buffer> {
+  const wav = (bytes: Buffer) => (bext ? insertWavChunks(bytes, [{ id: 'bext', data: encodeBext(bext) }]) : bytes);
   switch (format) {
     case 'wav16':
-      return encodeWav(audio, 'pcm16');
+      return wav(encodeWav(audio, 'pcm16'));
     case 'wav24':
-      return encodeWav(audio, 'pcm24');
+      return wav(encodeWav(audio, 'pcm24'));
     case 'wav32f':
-      return encodeWav(audio, 'float32');
+      return wav(encodeWav(audio, 'float32'));
     case 'flac16':
       return encodeFlac(audio, 16);
     case 'flac24':
@@ -46,20 +50,92 @@ function stamp(now = new Date()): string {
   return now.toISOString().slice(0, 19).replace(/[:T]/g, '-');
 }
 
+export const ORIGINATOR = 'Continuo';
+
+export interface LevelOptions {
+  /** Normalise the mix (or the take) to this integrated loudness, in LUFS. */
+  targetLufs?: number;
+  /** True-peak ceiling in dBTP for normalisation and the limiter. Default -1. */
+  ceilingDb?: number;
+  /** Limit a fixed-gain export to the ceiling instead of warning that it would clip. */
+  limit?: boolean;
+}
+
+export interface Levelled {
+  audio: AudioData;
+  /** Static gain applied before any limiting, in dB (to apply to stems too). */
+  gainDb: number;
+  loudnessLufs: number;
+  truePeakDb: number;
+  warnings: string[];
+}
+
+/**
+ * Never clips silently: normalises to a loudness target under a true-peak ceiling (limiting what
+ * the gain pushes over), limits a fixed-gain export on request, or else says when an integer
+ * file would clip and by how much.
+ */
+export function levelForExport(audio: AudioData, format: ExportFormat, options: LevelOptions, what: string): Levelled {
+  const ceilingDb = options.ceilingDb ?? -1;
+  const warnings: string[] = [];
+  let gainDb = 0;
+  let out = audio;
+  if (options.targetLufs !== undefined) {
+    const measured = loudnessLufs(audio);
+    if (Number.isFinite(measured)) {
+      gainDb = options.targetLufs - measured;
+      out = applyGain(audio, gainDb);
+    } else {
+      warnings.push(`${what} is silent or shorter than 0.4 s, so it was not loudness-normalised.`);
+    }
+  }
+  if (options.targetLufs !== undefined || options.limit) {
+    if (truePeakDb(out) > ceilingDb) out = limitTruePeak(out, { ceilingDb });
+  } else if (!format.endsWith('32f') && peakDb(out) > 0) {
+    warnings.push(
+      `${what} peaks at +${peakDb(out).toFixed(1)} dBFS and clips in a ${format.endsWith('16') ? 16 : 24}-bit file: lower its gain, turn on the limiter, or export 32-bit float.`,
+    );
+  }
+  return { audio: out, gainDb, loudnessLufs: loudnessLufs(out), truePeakDb: truePeakDb(out), warnings };
+}
+
+/** The bext description of a take: prompt, seed and model (ASCII, 256 characters at most). */
+export function describeTake(take: Take): string {
+  const tail = ` | seed ${take.seed} | model ${take.modelId}${take.modelVariant ? ` (${take.modelVariant})` : ''}`;
+  return `${take.prompt.slice(0, Math.max(0, 256 - tail.length))}${tail}`.slice(0, 256);
+}
+
+export interface ExportResult {
+  file: string;
+  loudnessLufs: number;
+  truePeakDb: number;
+  warnings: string[];
+}
+
 export async function exportTake(
   library: Library,
   exportsDir: string,
   id: string,
   format: ExportFormat,
   sampleRate: number,
-): Promise<string> {
+  levels: LevelOptions = {},
+): Promise<ExportResult> {
   const take = library.getTake(id);
   let audio = library.readAudio(id);
   if (audio.sampleRate !== sampleRate) audio = await resample(audio, sampleRate);
+  const levelled = levelForExport(audio, format, levels, 'The take');
   mkdirSync(exportsDir, { recursive: true });
   const file = join(exportsDir, `${slug(take.title ?? take.prompt)}-${take.id.slice(0, 8)}.${extensionOf(format)}`);
-  writeFileAtomic(file, await encodeForExport(audio, format));
-  return file;
+  const bext: BextInfo = {
+    description: describeTake(take),
+    originator: ORIGINATOR,
+    originatorReference: take.id.slice(0, 32),
+    timeReference: 0,
+    loudnessLufs: levelled.loudnessLufs,
+    truePeakDb: levelled.truePeakDb,
+  };
+  writeFileAtomic(file, await encodeForExport(levelled.audio, format, bext));
+  return { file, loudnessLufs: levelled.loudnessLufs, truePeakDb: levelled.truePeakDb, warnings: levelled.warnings };
 }
 
 export interface StemExport {
@@ -67,11 +143,49 @@ export interface StemExport {
   stems: { trackId: string; file: string }[];
   mix: string;
   seconds: number;
+  loudnessLufs: number;
+  truePeakDb: number;
+  warnings: string[];
 }
 
 /** The project's end: the last moment any clip sounds. */
 export function projectLength(project: Project): number {
   return Math.max(0, ...project.tracks.flatMap((t) => t.clips.map((c) => c.startSeconds + c.durationSeconds)));
+}
+
+/** The channel count a project renders at: the widest take on it. */
+export function projectChannels(library: Library, project: Project): number {
+  return Math.max(1, ...project.tracks.flatMap((t) => t.clips.map((c) => library.getTake(c.takeId).channels)));
+}
+
+/** A take's audio at the mix's rate and width, loaded (and resampled) once per call. */
+export type SourceLoader = (takeId: string) => Promise<AudioData>;
+
+export function sourceLoader(library: Library, sampleRate: number, channels: number): SourceLoader {
+  const loaded = new Map<string, Promise<AudioData>>();
+  return (takeId) => {
+    let source = loaded.get(takeId);
+    if (!source) {
+      source = (async () => {
+        const audio = toChannels(library.readAudio(takeId), channels);
+        return audio.sampleRate === sampleRate ? audio : resample(audio, sampleRate);
+      })();
+      loaded.set(takeId, source);
+    }
+    return source;
+  };
+}
+
+/** The project as the renderer of the mix sees it: tracks of clips with their sources. */
+export async function renderTracks(project: Project, load: SourceLoader): Promise<RenderTrack[]> {
+  return Promise.all(
+    project.tracks.map(async (track) => ({
+      gainDb: track.gainDb,
+      muted: track.muted,
+      solo: (track as { solo?: boolean }).solo,
+      clips: await Promise.all(track.clips.map(async (clip) => ({ ...clip, source: await load(clip.takeId) }))),
+    })),
+  );
 }
 
 export async function exportStems(
@@ -80,43 +194,50 @@ export async function exportStems(
   project: Project,
   format: ExportFormat,
   sampleRate: number,
+  levels: LevelOptions = {},
 ): Promise<StemExport> {
-  const seconds = projectLength(project);
-  if (seconds === 0) throw new Error(`"${project.name}" has no clips yet: place takes on its tracks before exporting stems.`);
-  const channels = Math.max(1, ...project.tracks.flatMap((t) => t.clips.map((c) => library.getTake(c.takeId).channels)));
-  const rendered = new Map<string, AudioData>();
-  const stems: AudioData[] = [];
-  for (const track of project.tracks) {
-    const clips = [];
-    for (const clip of track.clips) {
-      const key = `${clip.takeId}`;
-      let source = rendered.get(key);
-      if (!source) {
-        source = toChannels(library.readAudio(clip.takeId), channels);
-        if (source.sampleRate !== sampleRate) source = await resample(source, sampleRate);
-        rendered.set(key, source);
-      }
-      let audio = trim(source, clip.offsetSeconds, clip.offsetSeconds + clip.durationSeconds);
-      if (clip.fadeInSeconds > 0) audio = fadeIn(audio, clip.fadeInSeconds);
-      if (clip.fadeOutSeconds > 0) audio = fadeOut(audio, clip.fadeOutSeconds);
-      clips.push({ audio, offsetSeconds: clip.startSeconds, gainDb: clip.gainDb + track.gainDb });
-    }
-    stems.push(mixdown(clips, { sampleRate, channels, lengthSeconds: seconds }));
-  }
-  const mix = mixdown(
-    stems.filter((_, i) => !project.tracks[i].muted).map((audio) => ({ audio, offsetSeconds: 0 })),
-    { sampleRate, channels, lengthSeconds: seconds },
-  );
+  if (projectLength(project) === 0)
+    throw new Error(`"${project.name}" has no clips yet: place takes on its tracks before exporting stems.`);
+  const channels = projectChannels(library, project);
+  const tracks = await renderTracks(project, sourceLoader(library, sampleRate, channels));
+  const frames = arrangementFrames(tracks, sampleRate);
+  const { mix, stems } = renderMix(tracks, { sampleRate, channels, startFrame: 0, frames }, true);
+  const levelled = levelForExport(mix, format, levels, 'The mix');
+  const warnings = [...levelled.warnings];
   const folder = join(exportsDir, `${slug(project.name, 'project')}-${stamp()}`);
   mkdirSync(folder, { recursive: true });
   const ext = extensionOf(format);
+  const bext = (description: string, audio?: AudioData): BextInfo => ({
+    description: description.slice(0, 256),
+    originator: ORIGINATOR,
+    originatorReference: project.id.slice(0, 32),
+    timeReference: 0, // every file starts at the project's start
+    loudnessLufs: audio ? loudnessLufs(audio) : levelled.loudnessLufs,
+    truePeakDb: audio ? truePeakDb(audio) : levelled.truePeakDb,
+  });
   const files = [];
   for (const [i, track] of project.tracks.entries()) {
+    // Stems get the mix's normalisation gain, so they still sum to the mix in a DAW.
+    const stem = levelled.gainDb !== 0 ? applyGain(stems[i], levelled.gainDb) : stems[i];
+    if (!format.endsWith('32f') && peakDb(stem) > 0) {
+      warnings.push(
+        `Track "${track.name}" peaks at +${peakDb(stem).toFixed(1)} dBFS and clips in its stem: lower its gain or export 32-bit float.`,
+      );
+    }
     const file = join(folder, `${String(i + 1).padStart(2, '0')}-${slug(track.name, 'track')}.${ext}`);
-    writeFileAtomic(file, await encodeForExport(stems[i], format));
+    const prompts = [...new Set(track.clips.map((c) => describeTake(library.getTake(c.takeId))))].join(' / ');
+    writeFileAtomic(file, await encodeForExport(stem, format, bext(`${project.name} - ${track.name}: ${prompts}`, stem)));
     files.push({ trackId: track.id, file });
   }
   const mixFile = join(folder, `mix.${ext}`);
-  writeFileAtomic(mixFile, await encodeForExport(mix, format));
-  return { folder, stems: files, mix: mixFile, seconds };
+  writeFileAtomic(mixFile, await encodeForExport(levelled.audio, format, bext(`${project.name} - mix`)));
+  return {
+    folder,
+    stems: files,
+    mix: mixFile,
+    seconds: frames / sampleRate,
+    loudnessLufs: levelled.loudnessLufs,
+    truePeakDb: levelled.truePeakDb,
+    warnings,
+  };
 }

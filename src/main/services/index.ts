@@ -284,17 +284,17 @@ export function createServices(options: ServicesOptions): Services {
     'clips/add': ({ trackId, ...clip }) => library.addClip(trackId, clip),
     'clips/update': ({ id, ...patch }) => library.updateClip(id, patch),
     'clips/remove': ({ id }) => library.removeClip(id),
-    'export/stems': async ({ projectId, format, sampleRate }) =>
+    'export/stems': async ({ projectId, format, sampleRate, ...levels }) =>
       exportStems(
         library,
         exportsDir,
         library.getProject(projectId),
         format ?? settings.exportFormat,
         sampleRate ?? settings.exportSampleRate,
+        levels,
       ),
-    'export/take': async ({ id, format, sampleRate }) => ({
-      file: await exportTake(library, exportsDir, id, format ?? settings.exportFormat, sampleRate ?? settings.exportSampleRate),
-    }),
+    'export/take': async ({ id, format, sampleRate, ...levels }) =>
+      exportTake(library, exportsDir, id, format ?? settings.exportFormat, sampleRate ?? settings.exportSampleRate, levels),
     'models/list': () => models.list(),
     'models/pull': ({ id, variant }) => models.pull(id, variant),
     'models/cancel': ({ id }) => models.cancel(id),
