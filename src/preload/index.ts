@@ -3,7 +3,7 @@
  * ipcRenderer. It exposes no raw IPC; the Electron event object never reaches the renderer.
  * Only type imports and the dependency-free channel names, so it bundles to one file.
  */
-import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
+import { contextBridge, ipcRenderer, webUtils, type IpcRendererEvent } from 'electron';
 import type { ContinuoClient, EventName } from '../shared/contract';
 import { EVENT_CHANNEL, audioUrl, callChannel } from '../shared/channels';
 
@@ -30,3 +30,5 @@ const client: ContinuoClient = {
 };
 
 contextBridge.exposeInMainWorld('continuo', client);
+// Import: the path of a file the user dropped or chose (a File the page holds); it names nothing else.
+contextBridge.exposeInMainWorld('continuoFiles', { pathForFile: (file: File) => webUtils.getPathForFile(file) });

@@ -10,9 +10,10 @@
  * lineage can say "imported from NAME" even after the take is renamed.
  */
 import { basename, extname } from 'node:path';
-import type { Take, TakeSettings } from '../../shared/contract';
+import { ApiError, type Take, type TakeSettings } from '../../shared/contract';
 import { durationSeconds, probeAudioFile, readAudioFile } from '../audio';
 import type { Library } from '../library';
+import { toApiError } from './errors';
 
 export const IMPORT_MODEL_ID = 'import';
 
@@ -28,6 +29,17 @@ export const MAX_IMPORT_BYTES = 2 * 1024 ** 3;
 
 export async function importTake(library: Library, path: string, options: ImportOptions = {}): Promise<Take> {
   const name = cleanName(options.name ?? basename(path));
+  if (options.name === undefined) return saveImport(library, path, name, options.title);
+  try {
+    return await saveImport(library, path, name, options.title);
+  } catch (error) {
+    // The messages name the temporary copy: name the file the musician chose instead.
+    const api = toApiError(error);
+    throw new ApiError(api.code, api.message.replaceAll(`"${path}"`, `"${name}"`).replaceAll(path, name));
+  }
+}
+
+async function saveImport(library: Library, path: string, name: string, title: string | undefined): Promise<Take> {
   // The header first: the format is recorded, and a file that is not audio fails before it is read whole.
   const info = await probeAudioFile(path);
   const audio = await readAudioFile(path);
@@ -42,7 +54,7 @@ export async function importTake(library: Library, path: string, options: Import
   return library.saveTake({
     kind: 'import',
     prompt: '',
-    title: options.title?.trim() || stem(name) || name,
+    title: title?.trim() || stem(name) || name,
     modelId: IMPORT_MODEL_ID,
     modelVariant: info.format,
     device: name,

@@ -14,6 +14,8 @@ import { ApiError, methods, type MethodName } from '../../shared/contract';
 import { isWireRequest, type WireReply } from '../../shared/wire';
 import type { Services } from '../services';
 import { rangeResponse } from './range';
+import { receiveImport, UPLOAD_TOKEN_HEADER } from './upload';
+import { MAX_IMPORT_BYTES } from '../services/import';
 
 export interface BrowserHostOptions {
   services: Services;
@@ -21,6 +23,8 @@ export interface BrowserHostOptions {
   /** The built renderer (out/renderer); without it only the API and audio are served. */
   rendererDir?: string;
   token?: string;
+  /** The largest upload POST /import accepts (default: services/import's MAX_IMPORT_BYTES). */
+  maxImportBytes?: number;
   /** Where errors of the server itself go (not those of a misbehaving client). Default: stderr. */
   log?: (line: string) => void;
 }
@@ -146,6 +150,12 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
   function route(req: IncomingMessage, res: ServerResponse): void {
     if (!allowedHosts().has(req.headers.host ?? '')) return send(res, 421, 'Wrong host.');
     const url = new URL(req.url ?? '/', `http://${req.headers.host}`);
+    if (url.pathname === '/import' && req.method === 'POST') {
+      if (!sameOrigin(req.headers.origin)) return send(res, 403, 'Cross-origin uploads are refused.');
+      if (!tokenOk(req.headers[UPLOAD_TOKEN_HEADER] as string | undefined)) return send(res, 403, 'Missing or wrong token.');
+      receiveImport(req, res, url, { services, maxBytes: options.maxImportBytes ?? MAX_IMPORT_BYTES }).catch(() => res.destroy());
+      return;
+    }
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'Method not allowed.');
     const audio = /^\/audio\/([\w-]{1,100})$/.exec(url.pathname);
     if (audio) {

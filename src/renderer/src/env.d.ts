@@ -6,6 +6,8 @@ declare global {
   interface Window {
     /** Installed by the Electron preload; absent in browser mode. */
     continuo?: ContinuoClient;
+    /** Installed by the Electron preload: the path of a dropped or chosen file (webUtils.getPathForFile). */
+    continuoFiles?: { pathForFile(file: File): string };
   }
 }
 
