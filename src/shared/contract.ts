@@ -375,6 +375,21 @@ export const methods = {
   'settings/update': method(SettingsSchema.partial(), SettingsSchema),
 } as const;
 
+/**
+ * Streaming preview: a chunk of a running job's take while it is generated (the take's index in the
+ * job, where it starts in the final audio, planar PCM). The PCM is binary on both transports: typed
+ * arrays by IPC structured clone, a WebSocket binary frame in browser mode (shared/preview-frame.ts).
+ */
+export const JobAudioSchema = z.object({
+  jobId: id,
+  take: z.number().int().min(0),
+  startSample: z.number().int().min(0),
+  sampleRate: z.number().int().positive(),
+  /** True on the take's last chunk. */
+  final: z.boolean(),
+  channels: z.array(z.custom<Float32Array>((value) => value instanceof Float32Array)),
+});
+
 /** Every event the main process pushes to the studio. */
 export const events = {
   'job.updated': JobSchema,
@@ -383,6 +398,7 @@ export const events = {
   'take.removed': z.object({ id, permanently: z.boolean() }),
   'model.updated': ModelInfoSchema,
   'settings.updated': SettingsSchema,
+  'job.audio': JobAudioSchema,
 } as const;
 
 export type Methods = typeof methods;
@@ -396,6 +412,7 @@ export type EventOf<E extends EventName> = z.output<Events[E]>;
 
 export type Job = z.output<typeof JobSchema>;
 export type Progress = z.output<typeof ProgressSchema>;
+export type JobAudio = z.output<typeof JobAudioSchema>;
 export type Take = z.output<typeof TakeSchema>;
 export type TakeQuery = z.input<typeof TakeQuerySchema>;
 export type TakeSettings = z.output<typeof TakeSettingsSchema>;

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureRendererBuilt, RENDERER_DIR } from '../../src/cli/commands/serve';
+import { encodeWav } from '../../src/main/audio';
 import { startBrowserHost, type BrowserHost } from '../../src/main/transport/browser-host';
 import { testServices } from '../helpers/services';
 
@@ -149,5 +150,44 @@ describe.skipIf(!hasChromium)('studio in the browser', () => {
     await expect(field('topp').isDisabled()).resolves.toBe(true);
     await expect(field('topp-range').isDisabled()).resolves.toBe(true);
     expect(errors).toEqual([]);
+  });
+
+  it('drop a WAV on the studio → history → region → continue from the imported clip; a bad file is refused', async () => {
+    const tone = new Float32Array(3 * 44100).map((_, i) => 0.3 * Math.sin((2 * Math.PI * 220 * i) / 44100));
+    const wav = encodeWav({ sampleRate: 44100, channels: [tone, tone] }, 'pcm16').toString('base64');
+    // A real drop as the browser delivers it: a DataTransfer holding a File, dropped on History.
+    await T('history').evaluate((el, base64) => {
+      const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+      const data = new DataTransfer();
+      data.items.add(new File([bytes], 'dropped loop.wav', { type: 'audio/wav' }));
+      for (const type of ['dragenter', 'dragover', 'drop']) {
+        el.dispatchEvent(new DragEvent(type, { bubbles: true, cancelable: true, dataTransfer: data }));
+      }
+    }, wav);
+    await expect.poll(async () => (await services.call('takes/list', { search: 'dropped' })).total, { timeout: 20_000 }).toBe(1);
+    const take = (await services.call('takes/list', { search: 'dropped' })).takes[0];
+    expect(take).toMatchObject({ kind: 'import', title: 'dropped loop', sampleRate: 44100, channels: 2, device: 'dropped loop.wav' });
+    await page.locator(`[data-testid="history-row"][data-take-id="${take.id}"]`).waitFor();
+    // The import is selected and opens in the editor like any take.
+    await page.locator(`[data-testid="take-editor"][data-take-id="${take.id}"]`).waitFor({ timeout: 10_000 });
+    await expect(T('lineage-imported').innerText()).resolves.toMatch(/Imported from “dropped loop\.wav”/);
+    await page.locator('[data-testid="waveform"][data-ready="true"]').waitFor({ timeout: 30_000 });
+    await T('region-start').fill('0.5');
+    await T('region-start').press('Enter');
+    await T('region-end').fill('2.5');
+    await T('region-end').press('Enter');
+    await T('continue-button').click();
+    const childRow = page.locator(`[data-testid="history-row"][data-parent-id="${take.id}"]`).first();
+    await childRow.waitFor({ timeout: 120_000 });
+    const child = await services.call('takes/get', { id: (await childRow.getAttribute('data-take-id'))! });
+    expect(child).toMatchObject({ kind: 'continue', parentId: take.id, region: { start: 0.5, end: 2.5 }, contextFrames: 100 });
+
+    // The Import button's file picker, with a file that is not audio: a clear error, nothing saved.
+    const before = (await services.call('takes/list', {})).total;
+    await T('import-input').setInputFiles({ name: 'broken.wav', mimeType: 'audio/wav', buffer: Buffer.from('RIFF\0\0\0\0WAVEjunk') });
+    await expect(T('import-error').innerText()).resolves.toMatch(/broken\.wav/);
+    expect((await services.call('takes/list', {})).total).toBe(before);
+    // Chromium logs the refused upload's HTTP 400 as a console error; nothing else may appear.
+    expect(errors.filter((e) => !/Failed to load resource: .* 400/.test(e))).toEqual([]);
   });
 });

@@ -32,7 +32,8 @@ function connect(host: BrowserHost, token = host.token, origin = `http://127.0.0
 
 function call(ws: WebSocket, id: number, method: string, params: unknown): Promise<any> {
   return new Promise((resolve) => {
-    const onMessage = (data: WebSocket.RawData) => {
+    const onMessage = (data: WebSocket.RawData, isBinary: boolean) => {
+      if (isBinary) return; // preview PCM
       const message = JSON.parse(data.toString());
       if (message.id === id) {
         ws.off('message', onMessage);
@@ -70,7 +71,8 @@ describe('browser host', () => {
     const junk = await call(ws, -1, '', 'not json at all');
     expect(junk).toMatchObject({ ok: false, error: { code: 'invalid-params', message: 'The message is not JSON.' } });
     const events: string[] = [];
-    ws.on('message', (d) => {
+    ws.on('message', (d, isBinary) => {
+      if (isBinary) return;
       const m = JSON.parse(d.toString());
       if (m.event) events.push(m.event);
     });

@@ -6,6 +6,7 @@
 import {
   MusicgenEngine,
   generateLongForm,
+  type AudioChunk,
   type Codes,
   type DeviceChoice,
   type LongFormProgress,
@@ -52,10 +53,18 @@ export interface HostResult {
   seed: number;
 }
 
+/** What a generation reports while it runs. */
+export interface GenerateHostHooks {
+  signal?: AbortSignal;
+  onProgress?: (p: LongFormProgress) => void;
+  /** Streaming preview: chunks of the takes' audio while they are generated. */
+  onAudio?: (chunk: AudioChunk) => void;
+}
+
 export interface EngineHost {
   load(model: InstalledModel, options: LoadOptions): Promise<EngineInfo>;
   current(): EngineInfo | null;
-  generate(request: LongFormRequest, hooks: { signal?: AbortSignal; onProgress?: (p: LongFormProgress) => void }): Promise<HostResult>;
+  generate(request: LongFormRequest, hooks: GenerateHostHooks): Promise<HostResult>;
   encode(audio: PlanarAudio): Promise<Codes>;
   decode(codes: Codes[]): Promise<PlanarAudio[]>;
   /** Frees the loaded model (it loads again on the next job). */
@@ -82,11 +91,7 @@ export function describeEngine(engine: MusicgenEngine, model: InstalledModel, ca
   };
 }
 
-export async function runOnEngine(
-  engine: MusicgenEngine,
-  request: LongFormRequest,
-  hooks: { signal?: AbortSignal; onProgress?: (p: LongFormProgress) => void },
-): Promise<HostResult> {
+export async function runOnEngine(engine: MusicgenEngine, request: LongFormRequest, hooks: GenerateHostHooks): Promise<HostResult> {
   const result = await generateLongForm(engine, request, hooks);
   return {
     takes: result.takes.map((t) => ({ codes: t.codes, seed: t.seed, contextFrames: t.contextFrames, audio: t.audio })),
@@ -118,7 +123,7 @@ export class InProcessEngineHost implements EngineHost {
     return this.info;
   }
 
-  generate(request: LongFormRequest, hooks: { signal?: AbortSignal; onProgress?: (p: LongFormProgress) => void }): Promise<HostResult> {
+  generate(request: LongFormRequest, hooks: GenerateHostHooks): Promise<HostResult> {
     return runOnEngine(this.loaded(), request, hooks);
   }
 

@@ -4,4 +4,4 @@ import { serveEngine } from './remote-engine';
 
 if (!parentPort) throw new Error('engine-thread must run in a worker thread.');
 const port = parentPort;
-serveEngine({ post: (m) => port.postMessage(m), onMessage: (listener) => port.on('message', listener) });
+serveEngine({ post: (m, transfer) => port.postMessage(m, transfer), onMessage: (listener) => port.on('message', listener) });

@@ -15,10 +15,15 @@ export class EventBus {
 
   /** Listens to every event (transports forward them all). */
   onAny(listener: (event: EventName, payload: unknown) => void): () => void {
-    const offs = (['job.updated', 'take.created', 'take.updated', 'take.removed', 'model.updated', 'settings.updated'] as const).map((e) =>
-      this.on(e, (payload) => listener(e, payload)),
-    );
+    const offs = (
+      ['job.updated', 'job.audio', 'take.created', 'take.updated', 'take.removed', 'model.updated', 'settings.updated'] as const
+    ).map((e) => this.on(e, (payload) => listener(e, payload)));
     return () => offs.forEach((off) => off());
+  }
+
+  /** Whether anyone listens (a preview is only decoded for someone to hear). */
+  listens(event: EventName): boolean {
+    return (this.listeners.get(event)?.size ?? 0) > 0;
   }
 
   emit<E extends EventName>(event: E, payload: EventOf<E>): void {

@@ -10,7 +10,7 @@ import { framesToSeconds, secondsToFrames } from '../../shared/units';
 import { join } from 'node:path';
 import { onnxFile, type ModelVariant } from '../engine/model-files';
 import { resample, toChannels, trim } from '../audio';
-import { throwIfAborted, type Codes, type LongFormProgress } from '../engine';
+import { STRIDE_FRAMES, planWindows, throwIfAborted, type AudioChunk, type Codes, type LongFormProgress } from '../engine';
 import type { Library } from '../library';
 import type { EngineHost, EngineInfo, HostResult } from './engine-host';
 
@@ -22,6 +22,16 @@ export interface GenerationDeps {
   host: EngineHost;
   ensureEngine: (modelId?: string) => Promise<EngineInfo>;
   created: (take: Take) => void;
+}
+
+/** Streaming preview of a job's takes; chunks after a cancel are dropped. */
+export type Preview = (chunk: AudioChunk) => void;
+
+function previewHook(signal: AbortSignal, preview: Preview | undefined, offsetSamples = 0): Preview | undefined {
+  if (!preview) return undefined;
+  return (chunk) => {
+    if (!signal.aborted) preview(offsetSamples ? { ...chunk, startSample: chunk.startSample + offsetSamples } : chunk);
+  };
 }
 
 export function toProgress(p: LongFormProgress): Progress {
@@ -43,6 +53,7 @@ export async function runGenerate(
   params: GenerateParams,
   signal: AbortSignal,
   report: (p: Progress) => void,
+  preview?: Preview,
 ): Promise<string[]> {
   const info = await deps.ensureEngine(params.modelId);
   throwIfAborted(signal);
@@ -55,7 +66,7 @@ export async function runGenerate(
       sampling: params.sampling,
       seed: params.seed,
     },
-    { signal, onProgress: (p) => report(toProgress(p)) },
+    { signal, onProgress: (p) => report(toProgress(p)), onAudio: previewHook(signal, preview) },
   );
   throwIfAborted(signal);
   return result.takes.map((take) => {
@@ -104,6 +115,7 @@ export async function runContinue(
   params: ContinueParams,
   signal: AbortSignal,
   report: (p: Progress) => void,
+  preview?: Preview,
 ): Promise<string[]> {
   const parent = deps.library.getTake(params.takeId);
   const info = await deps.ensureEngine(params.modelId);
@@ -118,17 +130,22 @@ export async function runContinue(
   const prefix = params.extend ? await contextCodes(deps, parent, info, 0, start) : undefined;
   throwIfAborted(signal);
   const prompt = params.prompt ?? parent.prompt;
+  // An extended take's audio starts with the parent's beginning: the preview is placed after it.
+  const newFrames = secondsToFrames(params.seconds, info);
+  const windowFrames = Math.round((info.windowSeconds * info.sampleRate) / info.hopLength);
+  const usedContext = planWindows(newFrames, context[0].length, windowFrames, Math.min(STRIDE_FRAMES, windowFrames - 1)).contextFrames;
+  const offsetFrames = prefix && prefix[0].length > 0 ? prefix[0].length + context[0].length - usedContext : 0;
   const result = await deps.host.generate(
     {
       prompts: [prompt],
       variations: params.variations,
-      newFrames: secondsToFrames(params.seconds, info),
+      newFrames,
       guidanceScale: params.guidanceScale,
       sampling: params.sampling,
       seed: params.seed,
       context,
     },
-    { signal, onProgress: (p) => report(toProgress(p)) },
+    { signal, onProgress: (p) => report(toProgress(p)), onAudio: previewHook(signal, preview, offsetFrames * info.hopLength) },
   );
   throwIfAborted(signal);
   const ids: string[] = [];

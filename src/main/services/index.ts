@@ -19,6 +19,7 @@ import {
 import { InProcessEngineHost, type EngineHost, type EngineInfo } from './engine-host';
 import { toApiError } from './errors';
 import { EventBus } from './event-bus';
+import type { AudioChunk } from '../engine';
 import { exportStems, exportTake } from './export';
 import { runContinue, runGenerate, type GenerationDeps } from './generation';
 import { JobQueue } from './job-queue';
@@ -180,6 +181,9 @@ export function createServices(options: ServicesOptions): Services {
   }
 
   const deps: GenerationDeps = { library, host, ensureEngine, created: (take) => events.emit('take.created', take) };
+  /** Streaming preview of a job, when anyone listens for it (the transports do; the CLI does not). */
+  const preview = (jobId: string) =>
+    events.listens('job.audio') ? (chunk: AudioChunk) => events.emit('job.audio', { jobId, ...chunk }) : undefined;
 
   function recordJob<T>(job: ReturnType<JobQueue['enqueue']>, params: T) {
     library.recordJob({ id: job.id, kind: job.kind, request: params, createdAt: job.createdAt });
@@ -221,7 +225,7 @@ export function createServices(options: ServicesOptions): Services {
     'jobs/generate': (params) => {
       const job = queue.enqueue(
         { kind: 'generate', prompt: params.prompt, seconds: params.seconds, variations: params.variations, parentId: null },
-        (signal, report) => runGenerate(deps, params, signal, report),
+        (signal, report, jobId) => runGenerate(deps, params, signal, report, preview(jobId)),
       );
       return recordJob(job, params);
     },
@@ -230,7 +234,7 @@ export function createServices(options: ServicesOptions): Services {
       const prompt = params.prompt ?? parent.prompt;
       const job = queue.enqueue(
         { kind: 'continue', prompt, seconds: params.seconds, variations: params.variations, parentId: parent.id },
-        (signal, report) => runContinue(deps, params, signal, report),
+        (signal, report, jobId) => runContinue(deps, params, signal, report, preview(jobId)),
       );
       return recordJob(job, params);
     },

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { Job, Progress } from '../../shared/contract';
 import { isCancelled } from '../engine';
 
-export type JobBody = (signal: AbortSignal, report: (progress: Progress) => void) => Promise<string[]>;
+export type JobBody = (signal: AbortSignal, report: (progress: Progress) => void, jobId: string) => Promise<string[]>;
 
 export interface JobHooks {
   changed: (job: Job) => void;
@@ -85,7 +85,7 @@ export class JobQueue {
     this.running = next;
     this.update(next, { status: 'running', startedAt: new Date().toISOString() });
     try {
-      const takeIds = await next.body(next.controller.signal, (progress) => this.update(next, { progress }));
+      const takeIds = await next.body(next.controller.signal, (progress) => this.update(next, { progress }), next.job.id);
       if (next.controller.signal.aborted) this.finish(next, { status: 'cancelled' });
       else this.finish(next, { status: 'done', takeIds });
     } catch (error) {

@@ -4,13 +4,21 @@
  * worker thread) and the main event loop stays free for IPC, audio and the UI. This module is the
  * message protocol: `RemoteEngineHost` (caller side) and `serveEngine` (worker side).
  */
-import type { Codes, LongFormProgress, LongFormRequest, PlanarAudio } from '../engine';
+import type { AudioChunk, Codes, LongFormProgress, LongFormRequest, PlanarAudio } from '../engine';
 import type { InstalledModel } from '../models/installed';
-import { InProcessEngineHost, type EngineHost, type EngineInfo, type HostResult, type LoadOptions } from './engine-host';
+import {
+  InProcessEngineHost,
+  type EngineHost,
+  type EngineInfo,
+  type GenerateHostHooks,
+  type HostResult,
+  type LoadOptions,
+} from './engine-host';
 
 /** The two ends of a message channel, as worker_threads and Electron's utilityProcess offer. */
 export interface Channel {
-  post(message: unknown): void;
+  /** `transfer`: buffers the message owns and may move rather than copy (preview PCM). */
+  post(message: unknown, transfer?: ArrayBuffer[]): void;
   onMessage(listener: (message: unknown) => void): void;
   close?(): void | Promise<void>;
 }
@@ -20,7 +28,7 @@ export type StartWorker = (exited: (reason: string) => void) => Channel;
 
 type Call =
   | { id: number; op: 'load'; model: InstalledModel; options: LoadOptions }
-  | { id: number; op: 'generate'; request: LongFormRequest }
+  | { id: number; op: 'generate'; request: LongFormRequest; stream?: boolean }
   | { id: number; op: 'encode'; audio: PlanarAudio }
   | { id: number; op: 'decode'; codes: Codes[] }
   | { id: number; op: 'unload' }
@@ -32,7 +40,8 @@ type CallBody = Call extends infer C ? (C extends Call ? Omit<C, 'id'> : never) 
 type Reply =
   | { id: number; ok: true; value: unknown }
   | { id: number; ok: false; error: { name: string; message: string; code?: string } }
-  | { id: number; progress: LongFormProgress };
+  | { id: number; progress: LongFormProgress }
+  | { id: number; audio: AudioChunk };
 
 /** Rebuilds an error thrown on the other side, keeping what callers branch on (name, code). */
 function revive(error: { name: string; message: string; code?: string }): Error {
@@ -52,7 +61,13 @@ export class RemoteEngineHost implements EngineHost {
   private channel?: Channel;
   private readonly pending = new Map<
     number,
-    { channel: Channel; resolve: (v: unknown) => void; reject: (e: Error) => void; progress?: (p: LongFormProgress) => void }
+    {
+      channel: Channel;
+      resolve: (v: unknown) => void;
+      reject: (e: Error) => void;
+      progress?: (p: LongFormProgress) => void;
+      audio?: (chunk: AudioChunk) => void;
+    }
   >();
 
   constructor(private readonly start: StartWorker) {}
@@ -89,6 +104,14 @@ export class RemoteEngineHost implements EngineHost {
         }
         return;
       }
+      if ('audio' in reply) {
+        try {
+          entry.audio?.(reply.audio);
+        } catch {
+          // Nor is a preview listener's.
+        }
+        return;
+      }
       this.pending.delete(reply.id);
       if (reply.ok === true) entry.resolve(reply.value);
       else
@@ -118,7 +141,7 @@ export class RemoteEngineHost implements EngineHost {
    * One call to the worker. Never throws synchronously: a worker that cannot start, or a message
    * that cannot be posted (the worker is gone, the data cannot be cloned), rejects this call alone.
    */
-  private request<T>(call: CallBody, progress?: (p: LongFormProgress) => void, signal?: AbortSignal): Promise<T> {
+  private request<T>(call: CallBody, hooks: Omit<GenerateHostHooks, 'signal'> = {}, signal?: AbortSignal): Promise<T> {
     let channel: Channel;
     try {
       channel = this.connect();
@@ -145,7 +168,8 @@ export class RemoteEngineHost implements EngineHost {
           settle();
           reject(e);
         },
-        progress,
+        progress: hooks.onProgress,
+        audio: hooks.onAudio,
       });
       signal?.addEventListener('abort', onAbort, { once: true });
       try {
@@ -166,9 +190,11 @@ export class RemoteEngineHost implements EngineHost {
     return this.info;
   }
 
-  generate(request: LongFormRequest, hooks: { signal?: AbortSignal; onProgress?: (p: LongFormProgress) => void }): Promise<HostResult> {
+  generate(request: LongFormRequest, hooks: GenerateHostHooks): Promise<HostResult> {
     if (hooks.signal?.aborted) return Promise.reject(Object.assign(new Error('Generation was cancelled.'), { name: 'AbortError' }));
-    return this.request<HostResult>({ op: 'generate', request }, hooks.onProgress, hooks.signal);
+    const { onProgress, onAudio } = hooks;
+    // Streams only when someone listens: the worker skips the chunk decodes otherwise.
+    return this.request<HostResult>({ op: 'generate', request, stream: onAudio !== undefined }, { onProgress, onAudio }, hooks.signal);
   }
 
   encode(audio: PlanarAudio): Promise<Codes> {
@@ -197,9 +223,9 @@ export function serveEngine(channel: Channel): void {
   const host = new InProcessEngineHost();
   const running = new Map<number, AbortController>();
   /** Posts to the caller; a message that cannot be posted (caller gone) is dropped, never thrown. */
-  const post = (message: unknown): boolean => {
+  const post = (message: unknown, transfer?: ArrayBuffer[]): boolean => {
     try {
-      channel.post(message);
+      channel.post(message, transfer);
       return true;
     } catch {
       return false;
@@ -241,6 +267,14 @@ export function serveEngine(channel: Channel): void {
               await host.generate(call.request, {
                 signal: controller.signal,
                 onProgress: (progress) => void post({ id: call.id, progress }),
+                // The chunk's PCM is its own (sliced), so its buffers move instead of being copied.
+                onAudio: call.stream
+                  ? (audio) =>
+                      void post(
+                        { id: call.id, audio },
+                        audio.channels.map((ch) => ch.buffer as ArrayBuffer),
+                      )
+                  : undefined,
               }),
             );
           } finally {

@@ -32,7 +32,7 @@ export function startThreadEngineHost(): RemoteEngineHost {
     });
     worker.unref();
     return {
-      post: (m) => worker.postMessage(m),
+      post: (m, transfer) => worker.postMessage(m, transfer),
       onMessage: (listener) => worker.on('message', listener),
       close: async () => {
         await worker.terminate();

@@ -10,8 +10,9 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { pipeline, type Duplex } from 'node:stream';
 import { extname, join, normalize, sep } from 'node:path';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
-import { ApiError, methods, type MethodName } from '../../shared/contract';
+import { ApiError, methods, type EventOf, type MethodName } from '../../shared/contract';
 import { isWireRequest, type WireReply } from '../../shared/wire';
+import { encodePreviewFrame } from '../../shared/preview-frame';
 import type { Services } from '../services';
 import { rangeResponse } from './range';
 import { receiveImport, UPLOAD_TOKEN_HEADER } from './upload';
@@ -69,10 +70,10 @@ function errorReply(id: number, code: string, message: string): string {
 }
 
 /**
- * Sends text to one client if it is still open. A failed send (the client went away, the socket
+ * Sends text (or a binary frame: preview PCM) to one client if it is still open. A failed send (the client went away, the socket
  * broke) ends that client alone; it never throws into the caller.
  */
-function sendText(ws: WebSocket, text: string): void {
+function sendText(ws: WebSocket, text: string | Uint8Array): void {
   if (ws.readyState !== ws.OPEN) return;
   try {
     ws.send(text, (error) => {
@@ -202,6 +203,8 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
       if (ws.readyState !== ws.CLOSED) setTimeout(() => ws.terminate(), 1000).unref();
     });
     const off = services.events.onAny((event, payload) => {
+      // Preview PCM goes as a binary frame, never as JSON numbers.
+      if (event === 'job.audio') return sendText(ws, encodePreviewFrame(payload as EventOf<'job.audio'>));
       let text: string;
       try {
         text = JSON.stringify({ event, payload });

@@ -4,6 +4,7 @@
  */
 import type { ApiErrorShape, ContinuoClient, EventName, EventOf, MethodName, ParamsOf, ResultOf } from '../../../shared/contract';
 import type { WireEvent, WireReply } from '../../../shared/wire';
+import { decodePreviewFrame } from '../../../shared/preview-frame';
 
 export class ClientError extends Error implements ApiErrorShape {
   constructor(
@@ -29,7 +30,14 @@ export function connectWebSocket(location: Location, options: ConnectOptions = {
   let nextId = 1;
   let opened = false;
 
+  // Binary frames are streaming-preview PCM (`job.audio`), read straight into Float32Arrays.
+  ws.binaryType = 'arraybuffer';
   ws.addEventListener('message', (message) => {
+    if (message.data instanceof ArrayBuffer) {
+      const chunk = decodePreviewFrame(message.data);
+      if (chunk) for (const listener of listeners.get('job.audio') ?? []) listener(chunk);
+      return;
+    }
     const data = JSON.parse(String(message.data)) as WireReply | WireEvent;
     if ('event' in data) {
       for (const listener of listeners.get(data.event) ?? []) listener(data.payload);
