@@ -82,8 +82,7 @@ function audioResponse(services: Services, request: Request, takeId: string): Re
   let path: string;
   let stats: Stats;
   try {
-    services.library.getTake(takeId);
-    path = services.library.audioPath(takeId);
+    path = services.audioPath(takeId); // a take, or a rendered mix of a project
     stats = statSync(path);
   } catch {
     return notFound();

@@ -170,6 +170,8 @@ export const TrackSchema = z.object({
   position: z.number().int(),
   gainDb: z.number(),
   muted: z.boolean(),
+  /** When any track is soloed, only soloed tracks are heard (in playback and the exported mix). */
+  solo: z.boolean(),
   clips: z.array(ClipSchema),
 });
 
@@ -314,7 +316,13 @@ export const methods = {
   'projects/delete': method(byId, ok),
   'tracks/add': method(z.object({ projectId: id, name: name.optional() }), ProjectSchema),
   'tracks/update': method(
-    z.object({ id, name: name.optional(), gainDb: z.number().min(-60).max(24).optional(), muted: z.boolean().optional() }),
+    z.object({
+      id,
+      name: name.optional(),
+      gainDb: z.number().min(-60).max(24).optional(),
+      muted: z.boolean().optional(),
+      solo: z.boolean().optional(),
+    }),
     ProjectSchema,
   ),
   'tracks/remove': method(byId, ProjectSchema),
@@ -330,6 +338,11 @@ export const methods = {
   ),
   'clips/update': method(ClipSchema.omit({ trackId: true, takeId: true }).partial().extend({ id }), ProjectSchema),
   'clips/remove': method(byId, ProjectSchema),
+  /** The project's mix for playback, rendered by export's renderer: fetch it with `audioUrl(audioId)`. */
+  'projects/render': method(
+    byId,
+    z.object({ audioId: z.string().nullable(), seconds: z.number(), sampleRate: z.number(), channels: z.number() }),
+  ),
   'export/stems': method(
     z.object({ projectId: id, format: z.enum(EXPORT_FORMATS).optional(), sampleRate: exportRate.optional(), ...exportLevels }),
     z.object({

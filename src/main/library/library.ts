@@ -343,7 +343,7 @@ export class Library {
     return this.getProject(projectId);
   }
 
-  updateTrack(id: string, patch: { name?: string; gainDb?: number; muted?: boolean }): Project {
+  updateTrack(id: string, patch: { name?: string; gainDb?: number; muted?: boolean; solo?: boolean }): Project {
     const now = this.now();
     return this.getProject(this.write(() => updateTrackRow(this.db, id, patch ?? {}, now)));
   }

@@ -30,6 +30,7 @@ interface TrackRow {
   position: number;
   gain_db: number;
   muted: number;
+  solo: number;
 }
 interface ClipRow {
   id: string;
@@ -101,7 +102,8 @@ function projectRow(db: Db, id: string): ProjectRow {
 }
 
 function trackRow(db: Db, id: string): TrackRow {
-  const row = db.prepare('SELECT id, project_id, name, position, gain_db, muted FROM tracks WHERE id = ?').get(id) as TrackRow | undefined;
+  const row = db.prepare('SELECT id, project_id, name, position, gain_db, muted, solo FROM tracks WHERE id = ?').get(id) as
+    TrackRow | undefined;
   if (!row) throw new LibraryError('not-found', `Track ${shortId(id)} does not exist (it may have been removed).`);
   return row;
 }
@@ -121,7 +123,7 @@ function clipRow(db: Db, id: string): ClipRow & { project_id: string } {
 export function selectProject(db: Db, id: string): Project {
   const project = projectRow(db, id);
   const tracks = db
-    .prepare('SELECT id, project_id, name, position, gain_db, muted FROM tracks WHERE project_id = ? ORDER BY position, rowid')
+    .prepare('SELECT id, project_id, name, position, gain_db, muted, solo FROM tracks WHERE project_id = ? ORDER BY position, rowid')
     .all(id) as TrackRow[];
   const clips = db
     .prepare(
@@ -137,6 +139,7 @@ export function selectProject(db: Db, id: string): Project {
     position: t.position,
     gainDb: t.gain_db,
     muted: t.muted === 1,
+    solo: t.solo === 1,
     clips: byTrack.get(t.id) ?? [],
   });
   return { id: project.id, name: project.name, createdAt: project.created_at, updatedAt: project.updated_at, tracks: tracks.map(toTrack) };
@@ -199,13 +202,20 @@ export function insertTrack(db: Db, projectId: string, name: string | undefined,
   return id;
 }
 
-export function updateTrackRow(db: Db, id: string, patch: { name?: string; gainDb?: number; muted?: boolean }, now: string): string {
+export function updateTrackRow(
+  db: Db,
+  id: string,
+  patch: { name?: string; gainDb?: number; muted?: boolean; solo?: boolean },
+  now: string,
+): string {
   const track = trackRow(db, id);
   const name = patch.name === undefined ? track.name : validName(patch.name, 'track');
   const gain = patch.gainDb === undefined ? track.gain_db : validGain(patch.gainDb, 'track');
   if (patch.muted !== undefined && typeof patch.muted !== 'boolean') throw new LibraryError('invalid', 'Muted must be true or false.');
+  if (patch.solo !== undefined && typeof patch.solo !== 'boolean') throw new LibraryError('invalid', 'Solo must be true or false.');
   const muted = patch.muted === undefined ? track.muted : patch.muted ? 1 : 0;
-  db.prepare('UPDATE tracks SET name = ?, gain_db = ?, muted = ? WHERE id = ?').run(name, gain, muted, id);
+  const solo = patch.solo === undefined ? track.solo : patch.solo ? 1 : 0;
+  db.prepare('UPDATE tracks SET name = ?, gain_db = ?, muted = ?, solo = ? WHERE id = ?').run(name, gain, muted, solo, id);
   touch(db, track.project_id, now);
   return track.project_id;
 }

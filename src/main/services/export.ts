@@ -182,7 +182,7 @@ export async function renderTracks(project: Project, load: SourceLoader): Promis
     project.tracks.map(async (track) => ({
       gainDb: track.gainDb,
       muted: track.muted,
-      solo: (track as { solo?: boolean }).solo,
+      solo: track.solo,
       clips: await Promise.all(track.clips.map(async (clip) => ({ ...clip, source: await load(clip.takeId) }))),
     })),
   );

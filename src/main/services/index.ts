@@ -21,6 +21,7 @@ import { toApiError } from './errors';
 import { EventBus } from './event-bus';
 import type { AudioChunk } from '../engine';
 import { exportStems, exportTake } from './export';
+import { RenderCache } from './render-cache';
 import { runContinue, runGenerate, type GenerationDeps } from './generation';
 import { JobQueue } from './job-queue';
 import { ModelService } from './models-service';
@@ -65,6 +66,8 @@ export interface Services {
   readonly events: EventBus;
   readonly library: Library;
   readonly dataDir: string;
+  /** The file behind an audio id: a take's audio, or a rendered mix (`mix-…` from projects/render). Throws when there is none. */
+  audioPath(id: string): string;
   /**
    * `takes/import` for a file the caller vouches for by other means than a path from the user
    * (browser mode's upload, saved to a temporary file): `name` is the file's original name.
@@ -84,6 +87,7 @@ export function createServices(options: ServicesOptions): Services {
   library.checkIntegrity({ repair: true });
   const host = options.host ?? new InProcessEngineHost();
   const exportsDir = join(dataDir, 'exports');
+  const renders = new RenderCache(library, join(dataDir, 'cache', 'renders'));
   let settings: Settings = { ...DEFAULT_SETTINGS, ...(library.getSetting<Partial<Settings>>('settings') ?? {}) };
 
   const queue = new JobQueue({
@@ -288,6 +292,7 @@ export function createServices(options: ServicesOptions): Services {
     'clips/add': ({ trackId, ...clip }) => library.addClip(trackId, clip),
     'clips/update': ({ id, ...patch }) => library.updateClip(id, patch),
     'clips/remove': ({ id }) => library.removeClip(id),
+    'projects/render': ({ id }) => renders.render(library.getProject(id)),
     'export/stems': async ({ projectId, format, sampleRate, ...levels }) =>
       exportStems(
         library,
@@ -322,6 +327,15 @@ export function createServices(options: ServicesOptions): Services {
     events,
     library,
     dataDir,
+    audioPath(id) {
+      if (id.startsWith('mix-')) {
+        const path = renders.path(id);
+        if (!path) throw new ApiError('not-found', 'That rendered mix is gone: play again to render it.');
+        return path;
+      }
+      library.getTake(id);
+      return library.audioPath(id);
+    },
     interruptedJobs,
     async importFile(path, options) {
       try {

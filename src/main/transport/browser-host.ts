@@ -96,8 +96,7 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
   function serveAudio(req: IncomingMessage, res: ServerResponse, id: string): void {
     let path: string;
     try {
-      services.library.getTake(id);
-      path = services.library.audioPath(id);
+      path = services.audioPath(id); // a take, or a rendered mix of a project
     } catch {
       return send(res, 404, 'No such take.');
     }

@@ -332,6 +332,7 @@
         position: p.tracks.length,
         gainDb: 0,
         muted: false,
+        solo: false,
         clips: [],
       });
       return p;
@@ -372,6 +373,11 @@
       t.clips.splice(t.clips.indexOf(c), 1);
       return p;
     },
+    'projects/render': ({ id }) => {
+      const p = getProject(id);
+      const seconds = Math.max(0, ...p.tracks.flatMap((t) => t.clips.map((c) => c.startSeconds + c.durationSeconds)));
+      return { audioId: seconds ? `mix-${p.id}-${seconds}` : null, seconds, sampleRate: 32000, channels: 1 };
+    },
     'export/stems': ({ projectId }) => {
       const p = getProject(projectId);
       const folder = `/home/musician/.config/Continuo/exports/${p.name}`;
@@ -380,9 +386,17 @@
         stems: p.tracks.map((t) => ({ trackId: t.id, file: `${folder}/${t.name}.wav` })),
         mix: `${folder}/mix.wav`,
         seconds: 42,
+        loudnessLufs: -14.2,
+        truePeakDb: -1.3,
+        warnings: [],
       };
     },
-    'export/take': ({ id }) => ({ file: `/home/musician/.config/Continuo/exports/${getTake(id).prompt.slice(0, 20)}.wav` }),
+    'export/take': ({ id }) => ({
+      file: `/home/musician/.config/Continuo/exports/${getTake(id).prompt.slice(0, 20)}.wav`,
+      loudnessLufs: -14.2,
+      truePeakDb: -1.3,
+      warnings: [],
+    }),
     'models/list': () => models,
     'models/pull': ({ id }) => {
       const m = models.find((x) => x.id === id);

@@ -114,7 +114,7 @@ export class Arrangement {
     });
   }
 
-  updateTrack(id: string, patch: { name?: string; gainDb?: number; muted?: boolean }) {
+  updateTrack(id: string, patch: { name?: string; gainDb?: number; muted?: boolean; solo?: boolean }) {
     return this.run('tracks', 'track', async () => this.set(await this.client.call('tracks/update', { id, ...patch })));
   }
 

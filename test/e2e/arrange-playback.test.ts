@@ -1,0 +1,150 @@
+/**
+ * End to end in browser mode (real services, built studio, Debian's Chromium): takes on tracks →
+ * play (the playhead moves, the audio clock advances, start latency measured) → loop → export
+ * stems → the files exist and are all the same length.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureRendererBuilt, RENDERER_DIR } from '../../src/cli/commands/serve';
+import { decodeWav } from '../../src/main/audio';
+import { startBrowserHost, type BrowserHost } from '../../src/main/transport/browser-host';
+import { finished, testServices } from '../helpers/services';
+
+const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
+
+describe.skipIf(!existsSync(CHROMIUM))('arrangement playback and stems export in the browser', () => {
+  const services = testServices();
+  let host: BrowserHost;
+  let browser: Browser;
+  let page: Page;
+  const errors: string[] = [];
+  const T = (id: string) => page.getByTestId(id);
+  const seconds = async (id: string) => Number(await T(id).getAttribute('data-seconds'));
+
+  beforeAll(async () => {
+    ensureRendererBuilt();
+    for (const [prompt, seed] of [
+      ['e2e pads', 5],
+      ['e2e drums', 6],
+    ] as const) {
+      await finished(services, (await services.call('jobs/generate', { prompt, seconds: 4, seed })).id);
+    }
+    host = await startBrowserHost({ services, rendererDir: RENDERER_DIR });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--autoplay-policy=no-user-gesture-required'],
+    });
+    page = await (await browser.newContext({ viewport: { width: 1440, height: 900 } })).newPage();
+    page.on('pageerror', (e) => errors.push(e.message));
+    page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+    await page.goto(host.url);
+  }, 300_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await host?.close();
+  });
+
+  it('takes on tracks → play → the playhead and the audio clock move → export stems of equal length', async () => {
+    await T('nav-arrange').click();
+    await T('project-name').fill('E2E playback');
+    await T('project-create').click();
+    await T('track-add').click();
+    await expect.poll(() => T('track').count()).toBe(2);
+    const takes = T('history-row-select');
+    // Place the first take on track 1 at 0 s, the second on track 2 at 1 s.
+    const tracks = await T('place-track')
+      .locator('option')
+      .evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value));
+    for (const [i, start] of [0, 1].entries()) {
+      await takes.nth(i).click();
+      await T('place-track').selectOption(tracks[i]);
+      await T('place-start').fill(String(start));
+      await T('place-clip').click();
+      await expect.poll(() => T('clip').count()).toBe(i + 1);
+    }
+    await expect.poll(() => T('transport-play').isEnabled(), { timeout: 15_000 }).toBe(true);
+    await expect.poll(() => T('transport-rendering').count(), { timeout: 15_000 }).toBe(0);
+
+    const audioTime = () =>
+      page.evaluate(() => (window as unknown as { __continuoAudioTime?: () => number }).__continuoAudioTime?.() ?? -1);
+    await T('transport-play').click();
+    await expect.poll(() => seconds('playhead'), { timeout: 5000 }).toBeGreaterThan(0.3);
+    const latency = Number((await T('transport-latency').innerText()).match(/(\d+) ms/)![1]);
+    expect(latency).toBeLessThanOrEqual(200);
+    console.log(`2-track project: playback started ${latency} ms after pressing play`);
+    expect(await audioTime()).toBeGreaterThan(0.2);
+    await page.keyboard.press('Space'); // pause
+    const paused = await seconds('playhead');
+    await page.waitForTimeout(300);
+    expect(await seconds('playhead')).toBe(paused);
+
+    // Click on the ruler seeks; the loop keeps the playhead inside its range.
+    const ruler = T('ruler');
+    const box = (await ruler.boundingBox())!;
+    const pxPerSec = Number(await ruler.getAttribute('data-px-per-sec'));
+    await page.mouse.click(box.x + 2 * pxPerSec, box.y + box.height / 2);
+    expect(await seconds('playhead')).toBeCloseTo(2, 1);
+    await T('loop-start').fill('0.5');
+    await T('loop-start').press('Tab');
+    await T('loop-end').fill('1');
+    await T('loop-end').press('Tab');
+    await T('transport-loop').check();
+    await T('transport-play').click();
+    await page.waitForTimeout(1500);
+    const inLoop = await seconds('playhead');
+    expect(inLoop).toBeGreaterThanOrEqual(0.5);
+    expect(inLoop).toBeLessThan(1.01);
+    await T('transport-stop').click();
+    expect(await seconds('playhead')).toBe(0.5);
+
+    await T('export-stems').click();
+    await T('stems-result').waitFor({ timeout: 30_000 });
+    const project = (await services.call('projects/list', {})).find((p) => p.name === 'E2E playback')!;
+    const exportedDirs = await T('stems-result').locator('code').allInnerTexts();
+    const files = exportedDirs.filter((f) => f.endsWith('.wav'));
+    expect(files.length).toBe(3); // mix + two stems
+    const lengths = files.map((f) => decodeWav(readFileSync(f)).channels[0].length);
+    expect(new Set(lengths).size).toBe(1);
+    expect(lengths[0]).toBe(5 * 48000);
+    expect(project).toBeTruthy();
+    expect(errors).toEqual([]);
+  }, 120_000);
+
+  it('a 3-minute, 8-track project starts playing within 200 ms of pressing play', async () => {
+    const takes = (await services.call('takes/list', {})).takes;
+    let p = await services.call('projects/create', { name: 'Long eight' });
+    for (let t = 0; t < 8; t++) p = await services.call('tracks/add', { projectId: p.id, name: `T${t + 1}` });
+    for (const [t, track] of p.tracks.entries()) {
+      for (let at = 0; at < 180; at += 4) {
+        await services.call('clips/add', { trackId: track.id, takeId: takes[(t + at / 4) % takes.length].id, startSeconds: at });
+      }
+    }
+    p = await services.call('tracks/update', { id: p.tracks[0].id, gainDb: -6 });
+    const before = performance.now();
+    const render = await services.call('projects/render', { id: p.id });
+    const renderMs = performance.now() - before;
+    expect(render.seconds).toBeCloseTo(180, 3);
+
+    await page.reload();
+    await T('nav-arrange').click();
+    await T('project-select').selectOption(p.id);
+    await expect.poll(() => T('clip').count(), { timeout: 15_000 }).toBe(8 * 45);
+    await expect.poll(() => T('transport-play').isEnabled(), { timeout: 30_000 }).toBe(true);
+    await expect.poll(() => T('transport-rendering').count(), { timeout: 30_000 }).toBe(0);
+    const latencies: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      await T('transport-play').click();
+      await T('transport-latency').waitFor();
+      await expect.poll(() => seconds('playhead'), { timeout: 5000 }).toBeGreaterThan(0.2);
+      latencies.push(Number((await T('transport-latency').innerText()).match(/(\d+) ms/)![1]));
+      await T('transport-stop').click();
+    }
+    console.log(
+      `3-min 8-track project: render in the services ${Math.round(renderMs)} ms (cold); play started after ${latencies.join(', ')} ms`,
+    );
+    expect(Math.max(...latencies)).toBeLessThanOrEqual(200);
+    expect(errors).toEqual([]);
+  }, 180_000);
+});
