@@ -1,8 +1,8 @@
 import { execFileSync } from 'node:child_process';
-import { readdirSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { encodeFlac, encodeWav, type AudioData } from '../../src/main/audio';
+import { decodeWav, encodeFlac, encodeWav, type AudioData } from '../../src/main/audio';
 import { aiff, scramble, silentMp3 } from '../audio/fixtures';
 import { audio, noise, onGrid, rms, sine } from '../audio/signals';
 import { tempDir } from '../helpers/models';
@@ -131,6 +131,7 @@ describe('services: takes/import', () => {
       message: /could not be found/,
     });
     await expect(services.call('takes/import', { path: files })).rejects.toMatchObject({ message: /is a folder/ });
+    await expect(services.call('takes/import', { path: 'drum loop.wav' })).rejects.toMatchObject({ message: /full path/ });
     expect((await services.call('takes/list', { limit: 500 })).total).toBe(before);
     expect(audioFiles(dataDir)).toEqual(stored);
     expect(created).toEqual([]);
@@ -154,6 +155,25 @@ describe('services: takes/import', () => {
     expect(continued.map((row) => row.slice(0, 30))).toEqual(codes.map((row) => row.slice(20, 50)));
     const lineage = await services.call('takes/lineage', { id: take.id });
     expect(lineage.ancestors.map((t) => t.id)).toEqual([imported.id]);
+  });
+
+  it('an import can be edited, arranged and exported like any take', async () => {
+    const tone = audio(44100, sine(220, 1, 44100, 0.4), sine(330, 1, 44100, 0.4));
+    const imported = await services.call('takes/import', { path: file('keys.wav', encodeWav(tone, 'pcm24')) });
+    const edited = await services.call('takes/edit', { takeId: imported.id, trim: { start: 0.25, end: 0.75 }, gainDb: -6 });
+    expect(edited).toMatchObject({ kind: 'edit', parentId: imported.id, sampleRate: 44100, channels: 2 });
+    expect(edited.durationSeconds).toBeCloseTo(0.5, 4);
+
+    const project = await services.call('projects/create', { name: 'With an import' });
+    const track = (await services.call('tracks/add', { projectId: project.id })).tracks[0];
+    await services.call('clips/add', { trackId: track.id, takeId: imported.id, startSeconds: 0.5 });
+    const stems = await services.call('export/stems', { projectId: project.id, format: 'wav16', sampleRate: 48000 });
+    expect(stems.seconds).toBeCloseTo(1.5, 2);
+    const { file: taken } = await services.call('export/take', { id: imported.id, format: 'wav24', sampleRate: 48000 });
+    const exported = decodeWav(readFileSync(taken));
+    expect(exported.sampleRate).toBe(48000);
+    expect(exported.channels).toHaveLength(2);
+    expect(exported.channels[0].length).toBeCloseTo(48000, -1);
   });
 
   it('converts an import to the model’s rate and channels only when continuing from it', async () => {

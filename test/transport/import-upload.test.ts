@@ -1,5 +1,5 @@
 /** Browser mode's import: POST /import streams the bytes to disk under a limit, then the services import them. */
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -112,6 +112,19 @@ describe('browser host: POST /import', () => {
     expect(answer.body).toMatchObject({ code: 'invalid-params', message: expect.stringMatching(/bad\.wav|audio file/) });
     expect(await total()).toBe(before);
     expect(uploads()).toEqual([]);
+  });
+
+  it('removes uploads a crash left behind when a host starts, and only old ones', async () => {
+    const folder = join(services.dataDir, 'uploads');
+    mkdirSync(folder, { recursive: true });
+    writeFileSync(join(folder, 'old.part'), 'x');
+    const dayAgo = new Date(Date.now() - 25 * 3600_000);
+    utimesSync(join(folder, 'old.part'), dayAgo, dayAgo);
+    writeFileSync(join(folder, 'fresh.part'), 'x');
+    const other = await startBrowserHost({ services });
+    await other.close();
+    expect(uploads()).toEqual(['fresh.part']);
+    rmSync(join(folder, 'fresh.part'));
   });
 
   it('does not import a path over the WebSocket', async () => {

@@ -9,7 +9,7 @@
  * header names (wav, flac, mp3, other) and its `device` the name of the file it came from, so the
  * lineage can say "imported from NAME" even after the take is renamed.
  */
-import { basename, extname } from 'node:path';
+import { basename, extname, isAbsolute } from 'node:path';
 import { ApiError, type Take, type TakeSettings } from '../../shared/contract';
 import { durationSeconds, probeAudioFile, readAudioFile } from '../audio';
 import type { Library } from '../library';
@@ -28,6 +28,11 @@ export interface ImportOptions {
 export const MAX_IMPORT_BYTES = 2 * 1024 ** 3;
 
 export async function importTake(library: Library, path: string, options: ImportOptions = {}): Promise<Take> {
+  // Trust: Electron's renderer sends only paths the preload read off a dropped or chosen File, and
+  // the CLI resolves what the user typed; the path is still only read, never written, and must be
+  // absolute and a regular file (no pipes or devices: readAudioFile checks), so a request cannot
+  // aim it at something relative to wherever the main process happens to run.
+  if (!isAbsolute(path)) throw new ApiError('invalid-params', `Import needs the full path of the file, not "${path}".`);
   const name = cleanName(options.name ?? basename(path));
   if (options.name === undefined) return saveImport(library, path, name, options.title);
   try {

@@ -15,7 +15,7 @@ import { isWireRequest, type WireReply } from '../../shared/wire';
 import { encodePreviewFrame } from '../../shared/preview-frame';
 import type { Services } from '../services';
 import { rangeResponse } from './range';
-import { receiveImport, UPLOAD_TOKEN_HEADER } from './upload';
+import { clearStaleUploads, receiveImport, UPLOAD_TOKEN_HEADER } from './upload';
 import { MAX_IMPORT_BYTES } from '../services/import';
 
 export interface BrowserHostOptions {
@@ -248,6 +248,7 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
     sendText(ws, text);
   }
 
+  await clearStaleUploads(services.dataDir);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, '127.0.0.1', () => resolve());

@@ -7,7 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, readdir, rm, stat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { ApiError } from '../../shared/contract';
@@ -38,6 +38,25 @@ const STATUS: Partial<Record<ApiError['code'], number>> = { 'invalid-params': 40
 function tooLarge(maxBytes: number): { code: string; message: string } {
   const mb = Math.floor(maxBytes / 1024 ** 2);
   return { code: 'invalid-params', message: `The file is larger than ${mb} MB, the most Continuo imports. Export a shorter part of it.` };
+}
+
+/** Removes uploads a crash left behind (a day old: another host on the same data folder may be receiving one now). */
+export async function clearStaleUploads(dataDir: string, now = Date.now()): Promise<void> {
+  const folder = join(dataDir, UPLOAD_FOLDER);
+  let names: string[];
+  try {
+    names = await readdir(folder);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const path = join(folder, name);
+    try {
+      if (name.endsWith('.part') && now - (await stat(path)).mtimeMs > 24 * 3600_000) await rm(path, { force: true });
+    } catch {
+      /* gone already, or not ours to remove */
+    }
+  }
 }
 
 /** Receives one upload and imports it; the request's token, Host and Origin are already checked. */
