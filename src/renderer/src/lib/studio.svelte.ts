@@ -11,6 +11,7 @@ import type { AppInfo, ContinuoClient, Job, ModelInfo, Settings, Take } from '..
 import type { ClientMode } from './client';
 import { errorMessage } from './errors';
 import { truncate } from './format';
+import { PreviewPlayer } from './preview.svelte';
 
 export type View = 'studio' | 'arrange' | 'models' | 'settings';
 export const VIEWS: { id: View; label: string }[] = [
@@ -105,6 +106,8 @@ export class Studio {
   readonly takes = new SvelteMap<string, Take>();
   /** Jobs this window started: their first take is selected when they finish. */
   readonly ownJobs = new SvelteSet<string>();
+  /** Streaming preview of the running job: its growing waveform, and its sound for jobs of this window. */
+  readonly preview = new PreviewPlayer();
   /** Bumped when the prompt panel should take focus (after Reuse). */
   promptFocus = $state(0);
 
@@ -145,6 +148,7 @@ export class Studio {
     const c = this.client;
     this.unsubscribers.push(
       c.on('job.updated', (job) => this.jobUpdated(job)),
+      c.on('job.audio', (chunk) => this.preview.chunk(chunk, this.ownJobs.has(chunk.jobId) && !this.playing)),
       c.on('take.created', (take) => {
         this.remember(take);
         // Show the seed the last generation used, so it can be kept.
@@ -225,6 +229,8 @@ export class Studio {
     this.upsertJob(job);
     const finished = job.status !== 'queued' && job.status !== 'running';
     if (finished && before?.status !== job.status) {
+      // Cancel (or a failure) stops the preview with the job; a finished one plays to its end.
+      if (job.status !== 'done') this.preview.stop(job.id);
       void this.refreshInfo();
       // The first generation may have created the built-in test model.
       if (job.status === 'done') void this.refreshModels();
@@ -273,6 +279,7 @@ export class Studio {
     }
     this.generating = true;
     this.generateError = null;
+    this.preview.prime();
     try {
       const job = await this.client.call('jobs/generate', { prompt: text, ...this.generationParams() });
       this.ownJobs.add(job.id);
