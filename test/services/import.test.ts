@@ -3,7 +3,7 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { decodeWav, encodeFlac, encodeWav, type AudioData } from '../../src/main/audio';
-import { aiff, scramble, silentMp3 } from '../audio/fixtures';
+import { aiff, scramble, silentMp3, sparseWav } from '../audio/fixtures';
 import { audio, noise, onGrid, rms, sine } from '../audio/signals';
 import { tempDir } from '../helpers/models';
 import { collect, finished, testServices } from '../helpers/services';
@@ -132,6 +132,18 @@ describe('services: takes/import', () => {
     });
     await expect(services.call('takes/import', { path: files })).rejects.toMatchObject({ message: /is a folder/ });
     await expect(services.call('takes/import', { path: 'drum loop.wav' })).rejects.toMatchObject({ message: /full path/ });
+    // 3.5 hours of WAV (a sparse file, over 2 GiB): refused from its header and size, never decoded.
+    const long = join(files, 'concert.wav');
+    sparseWav(long, 3.5 * 3600);
+    await expect(services.call('takes/import', { path: long })).rejects.toMatchObject({
+      code: 'invalid-params',
+      message: /"[^"]*concert\.wav" is 2\.\d GB; Continuo imports files up to 2 GB/,
+    });
+    const hour = join(files, 'rehearsal.wav');
+    sparseWav(hour, 61 * 60, 8000, 1);
+    await expect(services.call('takes/import', { path: hour })).rejects.toMatchObject({
+      message: /is 61 minutes long; .*up to 60 minutes/,
+    });
     expect((await services.call('takes/list', { limit: 500 })).total).toBe(before);
     expect(audioFiles(dataDir)).toEqual(stored);
     expect(created).toEqual([]);

@@ -9,6 +9,7 @@
  * header names (wav, flac, mp3, other) and its `device` the name of the file it came from, so the
  * lineage can say "imported from NAME" even after the take is renamed.
  */
+import { stat } from 'node:fs/promises';
 import { basename, extname, isAbsolute } from 'node:path';
 import { ApiError, type Take, type TakeSettings } from '../../shared/contract';
 import { durationSeconds, probeAudioFile, readAudioFile } from '../audio';
@@ -26,6 +27,8 @@ export interface ImportOptions {
 
 /** The largest file an import reads (decoded whole in memory for formats other than WAV). */
 export const MAX_IMPORT_BYTES = 2 * 1024 ** 3;
+/** The longest audio an import keeps: decoded, an hour of 48 kHz stereo is 1.4 GB of float samples. */
+export const MAX_IMPORT_SECONDS = 60 * 60;
 
 export async function importTake(library: Library, path: string, options: ImportOptions = {}): Promise<Take> {
   // Trust: Electron's renderer sends only paths the preload read off a dropped or chosen File, and
@@ -47,7 +50,20 @@ export async function importTake(library: Library, path: string, options: Import
 async function saveImport(library: Library, path: string, name: string, title: string | undefined): Promise<Take> {
   // The header first: the format is recorded, and a file that is not audio fails before it is read whole.
   const info = await probeAudioFile(path);
+  const size = (await stat(path)).size;
+  // Refused before decoding: a file this size or length would take the whole memory to read.
+  if (size > MAX_IMPORT_BYTES) {
+    throw new ApiError('invalid-params', `"${path}" is ${(size / 1024 ** 3).toFixed(1)} GB; Continuo imports files up to 2 GB. ${SHORTER}`);
+  }
+  if ((info.durationSeconds ?? 0) > MAX_IMPORT_SECONDS) {
+    const minutes = Math.round(info.durationSeconds! / 60);
+    throw new ApiError('invalid-params', `"${path}" is ${minutes} minutes long; Continuo imports up to 60 minutes. ${SHORTER}`);
+  }
   const audio = await readAudioFile(path);
+  if (durationSeconds(audio) > MAX_IMPORT_SECONDS) {
+    const minutes = Math.round(durationSeconds(audio) / 60);
+    throw new ApiError('invalid-params', `"${path}" is ${minutes} minutes long; Continuo imports up to 60 minutes. ${SHORTER}`);
+  }
   const seconds = durationSeconds(audio);
   const settings: TakeSettings = {
     seconds,
@@ -70,6 +86,8 @@ async function saveImport(library: Library, path: string, name: string, title: s
     contextFrames: 0,
   });
 }
+
+const SHORTER = 'Export the part you want to work with and import that.';
 
 /** A file name fit to show: no folders, no control characters, at most 100 characters. */
 function cleanName(name: string): string {
