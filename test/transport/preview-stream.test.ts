@@ -5,6 +5,7 @@ import type { AudioChunk } from '../../src/main/engine';
 import { serveEngine, type Channel } from '../../src/main/services/remote-engine';
 import { startBrowserHost, type BrowserHost } from '../../src/main/transport/browser-host';
 import { decodePreviewFrame, encodePreviewFrame } from '../../src/shared/preview-frame';
+import { events } from '../../src/shared/contract';
 import { testModel } from '../helpers/models';
 import { testServices } from '../helpers/services';
 
@@ -35,6 +36,16 @@ describe('preview frame', () => {
     });
     expect(decodePreviewFrame(bytes.subarray(0, bytes.length - 1))).toBeUndefined();
     expect(decodePreviewFrame(new TextEncoder().encode('{"event":"job.updated"}'))).toBeUndefined();
+  });
+});
+
+describe('IPC', () => {
+  it('carries the event as typed arrays by structured clone (as webContents.send does), valid for the contract', () => {
+    const payload = { jobId: 'j', take: 0, startSample: 640, sampleRate: 32000, final: false, channels: [Float32Array.from([0.25, -0.5])] };
+    const cloned = structuredClone({ event: 'job.audio', payload }).payload;
+    expect(cloned.channels[0]).toBeInstanceOf(Float32Array);
+    expect(events['job.audio'].parse(cloned)).toEqual(payload);
+    expect(events['job.audio'].safeParse({ ...payload, channels: [[0.25, -0.5]] }).success).toBe(false);
   });
 });
 

@@ -14,7 +14,7 @@ export interface JobPreview {
   jobId: string;
   /** Peaks of the first take so far (0..1). */
   peaks: number[];
-  /** Seconds of the first take received. */
+  /** Seconds of new audio received (a continuation's context not counted). */
   seconds: number;
   sampleRate: number;
   /** Whether this window is playing it. */
@@ -24,6 +24,8 @@ export interface JobPreview {
 }
 
 interface Playback {
+  /** Where the first chunk starts in the take (after a continuation's context), in samples. */
+  origin: number;
   clock: PreviewClock;
   sources: Set<AudioBufferSourceNode>;
   growing: GrowingPeaks;
@@ -55,9 +57,13 @@ export class PreviewPlayer {
     const playback = this.playback!;
     playback.growing.append(chunk.channels);
     current.peaks = playback.growing.peaks.slice();
-    current.seconds = (chunk.startSample + chunk.channels[0].length) / chunk.sampleRate;
+    current.seconds = (chunk.startSample - playback.origin + chunk.channels[0].length) / chunk.sampleRate;
     current.complete = chunk.final;
-    if (current.audible && !this.muted) this.play(chunk, playback);
+    if (current.audible && !this.muted) {
+      // Jobs started elsewhere than Generate (Continue, Extend): the page has had a gesture by then.
+      if (!this.context) this.prime();
+      this.play(chunk, playback);
+    }
   }
 
   /** Stops the sound of a job (cancelled, failed) and forgets its preview. */
@@ -97,6 +103,7 @@ export class PreviewPlayer {
       complete: false,
     };
     this.playback = {
+      origin: chunk.startSample,
       clock: new PreviewClock(),
       // eslint-disable-next-line svelte/prefer-svelte-reactivity -- bookkeeping of nodes to stop; nothing renders it
       sources: new Set(),
