@@ -17,6 +17,7 @@ import {
   app,
   dialog,
   ipcMain,
+  nativeImage,
   protocol,
   session,
   shell,
@@ -26,7 +27,8 @@ import {
   type WebContents,
 } from 'electron';
 import { ApiError, methods, type MethodName } from '../shared/contract';
-import { APP_ORIGIN, APP_SCHEME, EVENT_CHANNEL, callChannel } from '../shared/channels';
+import { APP_ORIGIN, APP_SCHEME, DRAG_FILE_CHANNEL, EVENT_CHANNEL, REVEAL_FILE_CHANNEL, callChannel } from '../shared/channels';
+import { exportedFile } from './exported-files';
 import { routeAppRequest } from './app-protocol';
 import { contentSecurityPolicy, launchSettings, originOf, permissionAllowed, trustedOrigins } from './security-policy';
 import { externalUrlAllowed } from './shell-policy';
@@ -144,11 +146,29 @@ function serveIpc(services: Services, window: () => BrowserWindow | undefined): 
       }
     });
   }
+  // Drag an exported file out to a DAW or the file manager (a real file on disk), or show it in
+  // its folder. Only exported files: a path from the page names nothing else.
+  ipcMain.on(DRAG_FILE_CHANNEL, (event, path: unknown) => {
+    const file = trusted(event) ? exportedFile(services.dataDir, path) : null;
+    if (file) event.sender.startDrag({ file, icon: DRAG_ICON() });
+  });
+  ipcMain.handle(REVEAL_FILE_CHANNEL, (event, path: unknown) => {
+    const file = trusted(event) ? exportedFile(services.dataDir, path) : null;
+    if (file) shell.showItemInFolder(file);
+    return file !== null;
+  });
   services.events.onAny((event, payload) => {
     const contents = window()?.webContents;
     if (contents && !contents.isDestroyed()) contents.send(EVENT_CHANNEL, { event, payload });
   });
 }
+
+/** A small amber square as the drag image (macOS refuses an empty one). */
+const DRAG_ICON = () =>
+  nativeImage.createFromBuffer(Buffer.from(new Uint8Array(32 * 32 * 4).map((_, i) => [0x5f, 0xb3, 0xe3, 0xff][i % 4])), {
+    width: 32,
+    height: 32,
+  });
 
 function openExternal(url: string): void {
   if (externalUrlAllowed(url)) void shell.openExternal(url).catch(() => undefined);

@@ -5,7 +5,7 @@
  */
 import { contextBridge, ipcRenderer, webUtils, type IpcRendererEvent } from 'electron';
 import type { ContinuoClient, EventName } from '../shared/contract';
-import { EVENT_CHANNEL, audioUrl, callChannel } from '../shared/channels';
+import { DRAG_FILE_CHANNEL, EVENT_CHANNEL, REVEAL_FILE_CHANNEL, audioUrl, callChannel } from '../shared/channels';
 
 type Reply = { ok: true; result: unknown } | { ok: false; error: { code: string; message: string } };
 
@@ -32,3 +32,8 @@ const client: ContinuoClient = {
 contextBridge.exposeInMainWorld('continuo', client);
 // Import: the path of a file the user dropped or chose (a File the page holds); it names nothing else.
 contextBridge.exposeInMainWorld('continuoFiles', { pathForFile: (file: File) => webUtils.getPathForFile(file) });
+// Exported files to the desktop: drag one out (main calls webContents.startDrag), show one in its folder.
+contextBridge.exposeInMainWorld('continuoShell', {
+  startDrag: (path: string) => ipcRenderer.send(DRAG_FILE_CHANNEL, path),
+  showInFolder: (path: string) => ipcRenderer.invoke(REVEAL_FILE_CHANNEL, path) as Promise<boolean>,
+});

@@ -4,6 +4,9 @@
  */
 export const CALL_CHANNEL_PREFIX = 'continuo:call:';
 export const EVENT_CHANNEL = 'continuo:event';
+/** Desktop only: drag an exported file out of the window (webContents.startDrag), show it in its folder. */
+export const DRAG_FILE_CHANNEL = 'continuo:drag-file';
+export const REVEAL_FILE_CHANNEL = 'continuo:reveal-file';
 /** The desktop app's own origin: the renderer and take audio are served under it (src/main/app-protocol.ts). */
 export const APP_SCHEME = 'continuo';
 export const APP_HOST = 'app';

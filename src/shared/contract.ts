@@ -486,4 +486,6 @@ export interface ContinuoClient {
   on<E extends EventName>(event: E, listener: (payload: EventOf<E>) => void): () => void;
   /** A URL the renderer can play (and seek, via HTTP Range) for a take's audio. */
   audioUrl(takeId: string): string;
+  /** Browser mode: a URL that downloads an exported file (the desktop drags the file out instead). */
+  downloadUrl?(exportedPath: string): string;
 }

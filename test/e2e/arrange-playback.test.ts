@@ -4,11 +4,13 @@
  * stems → the files exist and are all the same length.
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureRendererBuilt, RENDERER_DIR } from '../../src/cli/commands/serve';
 import { decodeWav } from '../../src/main/audio';
 import { startBrowserHost, type BrowserHost } from '../../src/main/transport/browser-host';
+import { tempDir } from '../helpers/models';
 import { finished, testServices } from '../helpers/services';
 
 const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
@@ -102,12 +104,20 @@ describe.skipIf(!existsSync(CHROMIUM))('arrangement playback and stems export in
     await T('export-stems').click();
     await T('stems-result').waitFor({ timeout: 30_000 });
     const project = (await services.call('projects/list', {})).find((p) => p.name === 'E2E playback')!;
-    const exportedDirs = await T('stems-result').locator('code').allInnerTexts();
-    const files = exportedDirs.filter((f) => f.endsWith('.wav'));
+    const files = await T('exported-file').evaluateAll((els) => els.map((e) => e.getAttribute('data-path')!));
     expect(files.length).toBe(3); // mix + two stems
     const lengths = files.map((f) => decodeWav(readFileSync(f)).channels[0].length);
     expect(new Set(lengths).size).toBe(1);
     expect(lengths[0]).toBe(5 * 48000);
+    // Browser mode's "drag out": the mix downloads as a real file; "Show in folder" shows where it is.
+    const mixRow = T('exported-file').first();
+    const [download] = await Promise.all([page.waitForEvent('download'), mixRow.getByTestId('exported-download').click()]);
+    const saved = join(tempDir('continuo-download-'), download.suggestedFilename());
+    await download.saveAs(saved);
+    expect(download.suggestedFilename()).toBe('mix.wav');
+    expect(readFileSync(saved)).toEqual(readFileSync(files[0]));
+    await mixRow.getByTestId('exported-reveal').click();
+    expect(await mixRow.getByTestId('exported-folder').innerText()).toBe(dirname(files[0]));
     expect(project).toBeTruthy();
     expect(errors).toEqual([]);
   }, 120_000);

@@ -39,6 +39,10 @@ describe.skipIf(reason !== '')(`studio in Electron${reason ? ` — skipped: ${re
       );
       expect(prefs).toMatchObject({ contextIsolation: true, sandbox: true, nodeIntegration: false });
       expect(await page.evaluate(() => typeof (window as unknown as { require?: unknown }).require)).toBe('undefined');
+      // Drag-out and "Show in folder" are there, and hand the desktop nothing but exported files.
+      type Shell = { continuoShell?: { startDrag: unknown; showInFolder(path: string): Promise<boolean> } };
+      expect(await page.evaluate(() => typeof (window as unknown as Shell).continuoShell?.startDrag)).toBe('function');
+      expect(await page.evaluate(() => (window as unknown as Shell).continuoShell!.showInFolder('/etc/passwd'))).toBe(false);
       await page.getByTestId('prompt-input').fill('electron check');
       await page.getByTestId('generate-button').click();
       await page.locator('[data-testid="job-row"][data-status="done"]').first().waitFor({ timeout: 120_000 });

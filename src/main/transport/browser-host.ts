@@ -8,12 +8,13 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { createReadStream, existsSync, readFileSync, statSync, type Stats } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { pipeline, type Duplex } from 'node:stream';
-import { extname, join, normalize, sep } from 'node:path';
+import { basename, extname, join, normalize, sep } from 'node:path';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { ApiError, methods, type EventOf, type MethodName } from '../../shared/contract';
 import { isWireRequest, type WireReply } from '../../shared/wire';
 import { encodePreviewFrame } from '../../shared/preview-frame';
 import type { Services } from '../services';
+import { exportedFile } from '../exported-files';
 import { rangeResponse } from './range';
 import { clearStaleUploads, receiveImport, UPLOAD_TOKEN_HEADER } from './upload';
 import { MAX_IMPORT_BYTES } from '../services/import';
@@ -161,6 +162,21 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
     if (audio) {
       if (!tokenOk(url.searchParams.get('token'))) return send(res, 403, 'Missing or wrong token.');
       return serveAudio(req, res, audio[1]);
+    }
+    if (url.pathname === '/download') {
+      // An exported file as a download (browser mode's "drag out"): files under exports/ only.
+      if (!tokenOk(url.searchParams.get('token'))) return send(res, 403, 'Missing or wrong token.');
+      const file = exportedFile(services.dataDir, url.searchParams.get('path'));
+      if (!file) return send(res, 404, 'No such exported file.');
+      const name = basename(file).replace(/[^\w.-]/g, '_');
+      res.writeHead(200, {
+        'Content-Type': 'application/octet-stream',
+        'Content-Length': statSync(file).size,
+        'Content-Disposition': `attachment; filename="${name}"`,
+        'X-Content-Type-Options': 'nosniff',
+      });
+      if (req.method === 'HEAD') return void res.end();
+      return void pipeline(createReadStream(file), res, () => {});
     }
     serveStatic(res, url.pathname);
   }

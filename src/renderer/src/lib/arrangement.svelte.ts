@@ -18,6 +18,8 @@ export class Arrangement {
   busy = $state<string | null>(null);
   errors = $state<Partial<Record<ErrorPlace, string>>>({});
   stems = $state<StemsResult | null>(null);
+  /** Export levels: loudness normalisation under a true-peak ceiling, or a limiter at the ceiling. */
+  levels = $state({ normalise: false, targetLufs: -14, ceilingDb: -1, limit: false });
 
   constructor(private readonly client: ContinuoClient) {}
 
@@ -149,7 +151,13 @@ export class Arrangement {
     if (!projectId) return Promise.resolve(false);
     return this.run('export', 'export', async () => {
       this.stems = null;
-      this.stems = await this.client.call('export/stems', { projectId });
+      const { normalise, targetLufs, ceilingDb, limit } = this.levels;
+      this.stems = await this.client.call('export/stems', {
+        projectId,
+        ...(normalise ? { targetLufs } : {}),
+        ceilingDb,
+        limit,
+      });
     });
   }
 }

@@ -72,6 +72,7 @@ export function connectWebSocket(location: Location, options: ConnectOptions = {
       return () => set.delete(listener as (payload: unknown) => void);
     },
     audioUrl: (takeId) => `${base}/audio/${encodeURIComponent(takeId)}?token=${encodeURIComponent(token)}`,
+    downloadUrl: (path) => `${base}/download?path=${encodeURIComponent(path)}&token=${encodeURIComponent(token)}`,
   };
   return new Promise((resolve, reject) => {
     ws.addEventListener(
