@@ -167,7 +167,10 @@ describe.skipIf(!hasChromium)('studio in the browser', () => {
     await expect.poll(async () => (await services.call('takes/list', { search: 'dropped' })).total, { timeout: 20_000 }).toBe(1);
     const take = (await services.call('takes/list', { search: 'dropped' })).takes[0];
     expect(take).toMatchObject({ kind: 'import', title: 'dropped loop', sampleRate: 44100, channels: 2, device: 'dropped loop.wav' });
-    await page.locator(`[data-testid="history-row"][data-take-id="${take.id}"]`).waitFor();
+    const importRow = page.locator(`[data-testid="history-row"][data-take-id="${take.id}"]`);
+    await importRow.waitFor();
+    // Nothing to reuse: an import has no prompt, settings or seed.
+    await expect(importRow.getByTestId('reuse-take').count()).resolves.toBe(0);
     // The import is selected and opens in the editor like any take.
     await page.locator(`[data-testid="take-editor"][data-take-id="${take.id}"]`).waitFor({ timeout: 10_000 });
     await expect(T('lineage-imported').innerText()).resolves.toMatch(/Imported from “dropped loop\.wav”/);

@@ -67,7 +67,9 @@ describe('services: takes/import', () => {
 
   it('WAV (16-bit stereo 44.1 kHz) keeps its rate, channels and samples; titled after the file', async () => {
     const take = await importsAs(file('drum loop.wav', encodeWav(stereo16, 'pcm16')), stereo16);
-    expect(take).toMatchObject({ title: 'drum loop', device: 'drum loop.wav', modelVariant: 'wav', prompt: '' });
+    expect(take).toMatchObject({ title: 'drum loop', device: 'drum loop.wav', modelVariant: 'wav', prompt: '', seed: 0 });
+    // No model made it: the contract's generation defaults, never degenerate values.
+    expect(take.settings).toMatchObject({ guidanceScale: 3, sampling: { topK: 250, temperature: 1, topP: 1, greedy: false } });
     expect(take.durationSeconds).toBeCloseTo(0.1, 6);
   });
 

@@ -11,7 +11,7 @@
  */
 import { stat } from 'node:fs/promises';
 import { basename, extname, isAbsolute } from 'node:path';
-import { ApiError, type Take, type TakeSettings } from '../../shared/contract';
+import { ApiError, GenerateParamsSchema, type Take, type TakeSettings } from '../../shared/contract';
 import { durationSeconds, probeAudioFile, readAudioFile } from '../audio';
 import type { Library } from '../library';
 import { toApiError } from './errors';
@@ -65,11 +65,13 @@ async function saveImport(library: Library, path: string, name: string, title: s
     throw new ApiError('invalid-params', `"${path}" is ${minutes} minutes long; Continuo imports up to 60 minutes. ${SHORTER}`);
   }
   const seconds = durationSeconds(audio);
+  // Nothing generated it: the contract's defaults, so anything that reads them gets sane values.
+  const defaults = GenerateParamsSchema.parse({ prompt: '' });
   const settings: TakeSettings = {
     seconds,
     maxNewTokens: 0,
-    guidanceScale: 1,
-    sampling: { greedy: false, temperature: 1, topK: 0, topP: 1 },
+    guidanceScale: defaults.guidanceScale,
+    sampling: defaults.sampling,
     variations: 1,
   };
   return library.saveTake({
