@@ -40,6 +40,10 @@ interface PresetResult {
   plainMs: number;
   streamingMs: number;
   overheadPercent: number;
+  /** CPU time of the process (all threads), steadier than wall time on a shared machine. */
+  plainCpuMs: number;
+  streamingCpuMs: number;
+  cpuOverheadPercent: number;
   chunkDecodeMs: number;
   chunks: number;
   stream: typeof STREAM_DEFAULTS;
@@ -61,26 +65,37 @@ for (const preset of presets) {
   const streaming: number[] = [];
   const first: number[] = [];
   const decode: number[] = [];
+  const plainCpu: number[] = [];
+  const streamingCpu: number[] = [];
+  const cpuMs = () => {
+    const { user, system } = process.cpuUsage();
+    return (user + system) / 1000;
+  };
   let chunks = 0;
   for (let run = 0; run < runs; run++) {
     let started = performance.now();
+    let cpu = cpuMs();
     await engine.generate(request);
     plain.push(performance.now() - started);
+    plainCpu.push(cpuMs() - cpu);
     let firstAt = 0;
     chunks = 0;
     started = performance.now();
+    cpu = cpuMs();
     const result = await engine.generate(request, {
       onAudio: () => {
         if (chunks++ === 0) firstAt = performance.now() - started;
       },
     });
     streaming.push(performance.now() - started);
+    streamingCpu.push(cpuMs() - cpu);
     first.push(firstAt);
     decode.push(result.timings.streamMs ?? 0);
   }
   await engine.dispose();
   const plainMs = median(plain);
   const streamingMs = median(streaming);
+  const [pc, sc] = [median(plainCpu), median(streamingCpu)];
   const row: PresetResult = {
     preset,
     seconds,
@@ -89,6 +104,9 @@ for (const preset of presets) {
     plainMs: Math.round(plainMs),
     streamingMs: Math.round(streamingMs),
     overheadPercent: Math.round(((streamingMs - plainMs) / plainMs) * 1000) / 10,
+    plainCpuMs: Math.round(pc),
+    streamingCpuMs: Math.round(sc),
+    cpuOverheadPercent: Math.round(((sc - pc) / pc) * 1000) / 10,
     chunkDecodeMs: Math.round(median(decode)),
     chunks,
     stream: STREAM_DEFAULTS,
@@ -96,7 +114,8 @@ for (const preset of presets) {
   results.push(row);
   console.log(
     `${preset.padEnd(6)} ${seconds} s: first chunk ${row.firstChunkMs} ms; total ${row.plainMs} ms plain, ${row.streamingMs} ms streaming ` +
-      `(${row.overheadPercent >= 0 ? '+' : ''}${row.overheadPercent} %; chunk decodes ${row.chunkDecodeMs} ms in ${row.chunks} chunks)`,
+      `(${row.overheadPercent >= 0 ? '+' : ''}${row.overheadPercent} %; CPU ${row.plainCpuMs} → ${row.streamingCpuMs} ms, ` +
+      `${row.cpuOverheadPercent >= 0 ? '+' : ''}${row.cpuOverheadPercent} %; chunk decodes ${row.chunkDecodeMs} ms in ${row.chunks} chunks)`,
   );
 }
 writeFileSync(

@@ -119,7 +119,8 @@ export class MusicgenEngine {
     const decoder = await openDecoder(files.decoder, options.device ?? 'auto', settings, spec);
     const [text, codec] = await Promise.all([
       openSession(files.textEncoder, decoder.device, settings),
-      openSession(files.codecDecoder, decoder.device, settings),
+      // Run once per preview chunk between decoder steps: its threads must not spin.
+      openSession(files.codecDecoder, decoder.device, { ...settings, spinning: false }),
     ]).catch(async (error) => {
       await decoder.release();
       throw error;

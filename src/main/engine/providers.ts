@@ -48,6 +48,12 @@ export interface SessionChoice {
 
 export interface SessionSettings {
   threads?: number;
+  /**
+   * false: the session's threads sleep after a run instead of spinning. For sessions run now and
+   * then beside the decoder (the codec during a streaming preview), whose spinning threads would
+   * otherwise take the cores from the decoder's next steps.
+   */
+  spinning?: boolean;
 }
 
 function options(device: Device, settings: SessionSettings): ort.InferenceSession.SessionOptions {
@@ -58,6 +64,7 @@ function options(device: Device, settings: SessionSettings): ort.InferenceSessio
     // Errors reach the user through our own messages; onnxruntime's console log would print them
     // a second time, in raw form with terminal colour codes.
     logSeverityLevel: 4,
+    ...(settings.spinning === false ? { extra: { session: { intra_op: { allow_spinning: '0' } } } } : {}),
   };
 }
 

@@ -26,7 +26,7 @@ export interface AudioChunk {
 export interface StreamOptions {
   /** Frames in the first chunk (small, so the preview starts early). */
   firstChunkFrames?: number;
-  /** Frames in each later chunk. */
+  /** The most frames in a later chunk: chunk sizes double from the first up to this. */
   chunkFrames?: number;
   /** Frames re-decoded before a chunk and dropped. */
   leftContextFrames?: number;
@@ -36,7 +36,7 @@ export interface StreamOptions {
 
 export const STREAM_DEFAULTS: Required<StreamOptions> = {
   firstChunkFrames: 25,
-  chunkFrames: 50,
+  chunkFrames: 100,
   leftContextFrames: 10,
   rightContextFrames: 4,
 };
@@ -46,7 +46,7 @@ export type DecodeBatch = (batch: Codes[]) => Promise<PlanarAudio[]>;
 export class AudioStreamer {
   private readonly codes: Codes[];
   private emitted: number;
-  private chunks = 0;
+  private want: number;
   private readonly options: Required<StreamOptions>;
   /** Decoding time spent on chunks (the cost of streaming). */
   decodeMs = 0;
@@ -64,6 +64,7 @@ export class AudioStreamer {
     options: StreamOptions = {},
   ) {
     this.options = { ...STREAM_DEFAULTS, ...options };
+    this.want = this.options.firstChunkFrames;
     this.codes = initial.map((codes) => codes.map((row) => row.slice()));
     this.emitted = initial[0]?.[0]?.length ?? 0;
   }
@@ -76,9 +77,8 @@ export class AudioStreamer {
   /** Appends newly completed frames (per take, [codebook][frame]) and decodes a chunk when enough are there. */
   async push(added: Codes[]): Promise<void> {
     added.forEach((codes, t) => codes.forEach((row, k) => this.codes[t][k].push(...row)));
-    const want = this.chunks === 0 ? this.options.firstChunkFrames : this.options.chunkFrames;
     const end = this.frames - this.options.rightContextFrames;
-    if (end - this.emitted < want) return;
+    if (end - this.emitted < this.want) return;
     const from = Math.max(0, this.emitted - this.options.leftContextFrames);
     const started = performance.now();
     const audio = await this.decode(this.codes.map((codes) => codes.map((row) => row.slice(from))));
@@ -94,7 +94,8 @@ export class AudioStreamer {
       }),
     );
     this.emitted = end;
-    this.chunks++;
+    // Small chunks start the preview early; larger ones later cost fewer re-decoded context frames.
+    this.want = Math.min(this.options.chunkFrames, this.want * 2);
   }
 
   /** Streams what is left from the takes' final (whole) audio. */
