@@ -281,8 +281,8 @@ const exportLevels = {
   ceilingDb: z.number().min(-12).max(0).optional(),
   limit: z.boolean().optional(),
 };
-/** What an export measured in what it wrote, and anything the user should know (it would clip). */
-const exportMeasured = { loudnessLufs: z.number(), truePeakDb: z.number(), warnings: z.array(z.string()) };
+/** What an export measured in what it wrote (null: silence), and anything the user should know (it would clip). */
+const exportMeasured = { loudnessLufs: z.number().nullable(), truePeakDb: z.number().nullable(), warnings: z.array(z.string()) };
 
 function method<P extends z.ZodType, R extends z.ZodType>(params: P, result: R) {
   return { params, result };

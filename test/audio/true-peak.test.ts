@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { peakDb } from '../../src/main/audio';
-import { limitTruePeak, truePeakDb } from '../../src/main/audio/true-peak';
+import { limitTruePeak, truePeakDb, truePeakEnvelope } from '../../src/main/audio/true-peak';
 import { audio, noise, sine } from './signals';
 
 describe('true peak (BS.1770-4 Annex 2, 4x oversampling)', () => {
@@ -26,5 +26,13 @@ describe('true peak (BS.1770-4 Annex 2, 4x oversampling)', () => {
     expect(truePeakDb(loud)).toBeGreaterThan(3);
     const quiet = audio(48000, sine(440, 1, 48000, 0.25));
     expect(limitTruePeak(quiet, { ceilingDb: -1 }).channels[0]).toEqual(quiet.channels[0]);
+  });
+
+  it('skipping quiet blocks never changes the answer (against the full 4x envelope)', () => {
+    const sr = 48000;
+    const x = sine(997, 2, sr, 0.3).map((v, i) => v + (i === 40_000 ? 0.6 : 0) + (i > 70_000 && i < 70_010 ? -0.5 : 0));
+    const a = audio(sr, x, sine(50, 2, sr, 0.1));
+    const full = Math.max(...truePeakEnvelope(a));
+    expect(truePeakDb(a)).toBeCloseTo(20 * Math.log10(full), 5);
   });
 });

@@ -93,4 +93,15 @@ describe('DAW-ready export', () => {
     expect(tags.time_reference).toBe('0');
     expect(out.streams[0]).toMatchObject({ sample_rate: '48000', bits_per_raw_sample: '24' });
   });
+
+  it('a silent export reports its loudness and true peak as null (JSON has no -Infinity), and still writes', async () => {
+    const { p } = await project(0);
+    for (const track of p.tracks) await services.call('tracks/update', { id: track.id, gainDb: -60 });
+    await services.call('tracks/update', { id: p.tracks[0].id, muted: true });
+    const q = await services.call('tracks/update', { id: p.tracks[1].id, muted: true });
+    const result = await services.call('export/stems', { projectId: q.id, format: 'wav16', targetLufs: -14 });
+    expect(result).toMatchObject({ loudnessLufs: null, truePeakDb: null });
+    expect(result.warnings.join(' ')).toMatch(/silent or shorter than 0.4 s, so it was not loudness-normalised/);
+    expect(JSON.parse(JSON.stringify(result))).toEqual(result);
+  });
 });

@@ -58,12 +58,22 @@ export function renderMix(tracks: readonly RenderTrack[], range: RenderRange, wi
   const audible = audibleTracks(tracks);
   const mix = createSilence(range.sampleRate, range.channels, range.frames);
   const stems: AudioData[] = [];
+  let scratch: AudioData | undefined;
   tracks.forEach((track, t) => {
     if (!withStems && !audible[t]) return;
     // Always track by track, then into the mix: the same float additions in the same order
     // whether stems are wanted or not, so a preview and an export are sample-identical.
-    const stem = renderTrack(track, range);
-    if (withStems) stems.push(stem);
+    let stem: AudioData;
+    if (withStems) {
+      stem = renderTrack(track, range);
+      stems.push(stem);
+    } else {
+      // Playback needs no stems: one scratch buffer, cleared per track (same additions, no allocations).
+      scratch ??= createSilence(range.sampleRate, range.channels, range.frames);
+      if (t > 0) for (const channel of scratch.channels) channel.fill(0);
+      addTrack(scratch, track, range);
+      stem = scratch;
+    }
     if (audible[t]) mix.channels.forEach((m, c) => addInto(m, stem.channels[c]));
   });
   return { mix, stems };
@@ -92,14 +102,16 @@ function addTrack(out: AudioData, track: RenderTrack, range: RenderRange): void 
     const first = Math.max(0, range.startFrame - start);
     const last = Math.min(length, range.startFrame + range.frames - start);
     const shift = start - range.startFrame;
+    const fadeGain = (i: number) => (i < fadeIn ? i / fadeIn : 1) * (i >= fadeOutStart ? (fadeOut - 1 - (i - fadeOutStart)) / fadeOut : 1);
     out.channels.forEach((target, c) => {
       const source = clip.source.channels[c];
-      for (let i = first; i < last; i++) {
-        let g = gain;
-        if (i < fadeIn) g *= i / fadeIn;
-        if (i >= fadeOutStart) g *= (fadeOut - 1 - (i - fadeOutStart)) / fadeOut;
-        target[i + shift] += source[from + i] * g;
-      }
+      // Three spans, so the body is a plain multiply-add: fade in, body, fade out (a fade's
+      // gain applies on top of the other when they overlap in a short clip).
+      const bodyStart = Math.max(first, fadeIn);
+      const bodyEnd = Math.min(last, fadeOutStart);
+      for (let i = first; i < Math.min(last, bodyStart); i++) target[i + shift] += source[from + i] * gain * fadeGain(i);
+      for (let i = bodyStart; i < bodyEnd; i++) target[i + shift] += source[from + i] * gain;
+      for (let i = Math.max(bodyEnd, first, bodyStart); i < last; i++) target[i + shift] += source[from + i] * gain * fadeGain(i);
     });
   }
 }

@@ -23,40 +23,79 @@ const POLYPHASE: Float64Array[] = (() => {
   return rows;
 })();
 
+/** The most an interpolated value can exceed the largest |sample| of its window (sum of |taps|). */
+const GAIN_BOUND = Math.max(...POLYPHASE.map((row) => row.reduce((sum, h) => sum + Math.abs(h), 0)));
+const BLOCK = 256;
+const HALF = TAPS_PER_PHASE / 2;
+
 /**
- * Per frame, the largest oversampled magnitude over every channel between this sample and the
- * next: the envelope the limiter works on, and whose maximum is the true peak.
+ * Scans every channel in blocks. A block whose window's largest |sample| times GAIN_BOUND cannot
+ * reach `floor` is skipped (its oversampled values cannot exceed it); the others are oversampled.
+ * Music rarely nears its peak, so most blocks are skipped. With `envelope`, writes per frame the
+ * largest oversampled magnitude between this sample and the next (exact wherever it can exceed
+ * `floor`, the sample magnitude elsewhere). Returns the largest value seen.
  */
-export function truePeakEnvelope(audio: AudioData): Float32Array {
-  assertAudioData(audio);
+function scan(audio: AudioData, floor: number, envelope?: Float32Array): number {
   const frames = frameCount(audio);
-  const envelope = new Float32Array(frames);
-  const half = TAPS_PER_PHASE / 2;
+  let peak = 0;
   for (const x of audio.channels) {
-    for (let i = 0; i < frames; i++) {
-      let peak = Math.abs(x[i]);
-      for (let p = 0; p < PHASES; p++) {
-        const row = POLYPHASE[p];
-        let sum = 0;
-        for (let k = 0; k < TAPS_PER_PHASE; k++) {
-          const j = i + half - k;
-          if (j >= 0 && j < frames) sum += row[k] * x[j];
-        }
-        const v = Math.abs(sum);
-        if (v > peak) peak = v;
+    const padded = new Float32Array(frames + TAPS_PER_PHASE + 1);
+    padded.set(x, HALF); // padded[i + HALF] = x[i]; zeros around
+    for (let b0 = 0; b0 < frames; b0 += BLOCK) {
+      const b1 = Math.min(frames, b0 + BLOCK);
+      let windowMax = 0;
+      for (let j = b0 - HALF + 1; j <= b1 + HALF; j++) {
+        const v = Math.abs(padded[j + HALF] ?? 0);
+        if (v > windowMax) windowMax = v;
       }
-      if (peak > envelope[i]) envelope[i] = peak;
+      const oversample = windowMax * GAIN_BOUND > (envelope ? floor : peak);
+      for (let i = b0; i < b1; i++) {
+        let value = Math.abs(x[i]);
+        if (oversample) {
+          // taps k = 0..11 read x[i + HALF - k] = padded[i + 2*HALF - k]
+          const base = i + 2 * HALF;
+          for (let p = 0; p < PHASES; p++) {
+            const h = POLYPHASE[p];
+            const sum =
+              h[0] * padded[base] +
+              h[1] * padded[base - 1] +
+              h[2] * padded[base - 2] +
+              h[3] * padded[base - 3] +
+              h[4] * padded[base - 4] +
+              h[5] * padded[base - 5] +
+              h[6] * padded[base - 6] +
+              h[7] * padded[base - 7] +
+              h[8] * padded[base - 8] +
+              h[9] * padded[base - 9] +
+              h[10] * padded[base - 10] +
+              h[11] * padded[base - 11];
+            const v = Math.abs(sum);
+            if (v > value) value = v;
+          }
+        }
+        if (value > peak) peak = value;
+        if (envelope && value > envelope[i]) envelope[i] = value;
+      }
     }
   }
+  return peak;
+}
+
+/**
+ * Per frame, the largest oversampled magnitude over every channel between this sample and the
+ * next: the envelope the limiter works on. Exact wherever it can exceed `floor` (default: all).
+ */
+export function truePeakEnvelope(audio: AudioData, floor = 0): Float32Array {
+  assertAudioData(audio);
+  const envelope = new Float32Array(frameCount(audio));
+  scan(audio, floor, envelope);
   return envelope;
 }
 
 /** True peak in dBTP; -Infinity for digital silence. */
 export function truePeakDb(audio: AudioData): number {
-  const envelope = truePeakEnvelope(audio);
-  let peak = 0;
-  for (let i = 0; i < envelope.length; i++) if (envelope[i] > peak) peak = envelope[i];
-  return gainToDb(peak);
+  assertAudioData(audio);
+  return gainToDb(scan(audio, 0));
 }
 
 export interface LimiterOptions {
@@ -80,7 +119,7 @@ export function limitTruePeak(audio: AudioData, options: LimiterOptions): AudioD
   const ceiling = dbToGain(options.ceilingDb);
   const lookahead = Math.max(1, Math.round((options.lookaheadSeconds ?? 0.0015) * audio.sampleRate));
   const release = Math.exp(-1 / Math.max(1, (options.releaseSeconds ?? 0.1) * audio.sampleRate));
-  const envelope = truePeakEnvelope(audio);
+  const envelope = truePeakEnvelope(audio, ceiling);
   const needed = new Float32Array(frames);
   for (let i = 0; i < frames; i++) needed[i] = envelope[i] > ceiling ? ceiling / envelope[i] : 1;
   const ahead = slidingMinimumAhead(needed, lookahead);

@@ -89,14 +89,21 @@ export function levelForExport(audio: AudioData, format: ExportFormat, options: 
       warnings.push(`${what} is silent or shorter than 0.4 s, so it was not loudness-normalised.`);
     }
   }
+  let peak = truePeakDb(out);
   if (options.targetLufs !== undefined || options.limit) {
-    if (truePeakDb(out) > ceilingDb) out = limitTruePeak(out, { ceilingDb });
-  } else if (!format.endsWith('32f') && peakDb(out) > 0) {
-    warnings.push(
-      `${what} peaks at +${peakDb(out).toFixed(1)} dBFS and clips in a ${format.endsWith('16') ? 16 : 24}-bit file: lower its gain, turn on the limiter, or export 32-bit float.`,
-    );
+    if (peak > ceilingDb) {
+      out = limitTruePeak(out, { ceilingDb });
+      peak = truePeakDb(out);
+    }
+  } else if (!format.endsWith('32f')) {
+    const samplePeak = peakDb(out);
+    if (samplePeak > 0) {
+      warnings.push(
+        `${what} peaks at +${samplePeak.toFixed(1)} dBFS and clips in a ${format.endsWith('16') ? 16 : 24}-bit file: lower its gain, turn on the limiter, or export 32-bit float.`,
+      );
+    }
   }
-  return { audio: out, gainDb, loudnessLufs: loudnessLufs(out), truePeakDb: truePeakDb(out), warnings };
+  return { audio: out, gainDb, loudnessLufs: loudnessLufs(out), truePeakDb: peak, warnings };
 }
 
 /** The bext description of a take: prompt, seed and model (ASCII, 256 characters at most). */
@@ -107,10 +114,13 @@ export function describeTake(take: Take): string {
 
 export interface ExportResult {
   file: string;
-  loudnessLufs: number;
-  truePeakDb: number;
+  /** null for silence (no gated block, or digital zero): JSON has no -Infinity. */
+  loudnessLufs: number | null;
+  truePeakDb: number | null;
   warnings: string[];
 }
+
+const finite = (value: number): number | null => (Number.isFinite(value) ? value : null);
 
 export async function exportTake(
   library: Library,
@@ -135,7 +145,7 @@ export async function exportTake(
     truePeakDb: levelled.truePeakDb,
   };
   writeFileAtomic(file, await encodeForExport(levelled.audio, format, bext));
-  return { file, loudnessLufs: levelled.loudnessLufs, truePeakDb: levelled.truePeakDb, warnings: levelled.warnings };
+  return { file, loudnessLufs: finite(levelled.loudnessLufs), truePeakDb: finite(levelled.truePeakDb), warnings: levelled.warnings };
 }
 
 export interface StemExport {
@@ -143,8 +153,8 @@ export interface StemExport {
   stems: { trackId: string; file: string }[];
   mix: string;
   seconds: number;
-  loudnessLufs: number;
-  truePeakDb: number;
+  loudnessLufs: number | null;
+  truePeakDb: number | null;
   warnings: string[];
 }
 
@@ -207,13 +217,15 @@ export async function exportStems(
   const folder = join(exportsDir, `${slug(project.name, 'project')}-${stamp()}`);
   mkdirSync(folder, { recursive: true });
   const ext = extensionOf(format);
-  const bext = (description: string, audio?: AudioData): BextInfo => ({
+  // Loudness fields are the mix's; a stem's are left unknown (measuring eight true peaks of a long
+  // project would double the export's time for numbers no DAW acts on).
+  const bext = (description: string, isMix: boolean): BextInfo => ({
     description: description.slice(0, 256),
     originator: ORIGINATOR,
     originatorReference: project.id.slice(0, 32),
     timeReference: 0, // every file starts at the project's start
-    loudnessLufs: audio ? loudnessLufs(audio) : levelled.loudnessLufs,
-    truePeakDb: audio ? truePeakDb(audio) : levelled.truePeakDb,
+    loudnessLufs: isMix ? levelled.loudnessLufs : undefined,
+    truePeakDb: isMix ? levelled.truePeakDb : undefined,
   });
   const files = [];
   for (const [i, track] of project.tracks.entries()) {
@@ -226,18 +238,18 @@ export async function exportStems(
     }
     const file = join(folder, `${String(i + 1).padStart(2, '0')}-${slug(track.name, 'track')}.${ext}`);
     const prompts = [...new Set(track.clips.map((c) => describeTake(library.getTake(c.takeId))))].join(' / ');
-    writeFileAtomic(file, await encodeForExport(stem, format, bext(`${project.name} - ${track.name}: ${prompts}`, stem)));
+    writeFileAtomic(file, await encodeForExport(stem, format, bext(`${project.name} - ${track.name}: ${prompts}`, false)));
     files.push({ trackId: track.id, file });
   }
   const mixFile = join(folder, `mix.${ext}`);
-  writeFileAtomic(mixFile, await encodeForExport(levelled.audio, format, bext(`${project.name} - mix`)));
+  writeFileAtomic(mixFile, await encodeForExport(levelled.audio, format, bext(`${project.name} - mix`, true)));
   return {
     folder,
     stems: files,
     mix: mixFile,
     seconds: frames / sampleRate,
-    loudnessLufs: levelled.loudnessLufs,
-    truePeakDb: levelled.truePeakDb,
+    loudnessLufs: finite(levelled.loudnessLufs),
+    truePeakDb: finite(levelled.truePeakDb),
     warnings,
   };
 }
