@@ -4,6 +4,7 @@
  * AudioContext, and Cancel stops it.
  */
 import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureRendererBuilt, RENDERER_DIR } from '../../src/cli/commands/serve';
@@ -11,6 +12,7 @@ import { startBrowserHost, type BrowserHost } from '../../src/main/transport/bro
 import { testServices } from '../helpers/services';
 
 const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
+const SHOTS = join(import.meta.dirname, '..', '..', 'docs', 'screenshots');
 
 describe.skipIf(!existsSync(CHROMIUM))('streaming preview in the browser', () => {
   const services = testServices();
@@ -61,6 +63,7 @@ describe.skipIf(!existsSync(CHROMIUM))('streaming preview in the browser', () =>
     expect(seconds).toBeGreaterThan(0);
     expect(seconds).toBeLessThan(30);
     await page.waitForFunction(() => (window as unknown as { previewStarts: number }).previewStarts > 0, undefined, { timeout: 30_000 });
+    await T('job-queue').screenshot({ path: join(SHOTS, 'streaming-preview.png') });
 
     await T('job-cancel').first().click();
     await page.locator('[data-testid="job-row"][data-status="cancelled"]').first().waitFor({ timeout: 60_000 });
