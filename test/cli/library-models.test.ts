@@ -84,6 +84,12 @@ describe('models and library from the CLI', () => {
     const wav = decodeWav(readFileSync(file));
     expect(wav.sampleRate).toBe(44100);
     expect(wav.channels[0]).toHaveLength(44100);
+    expect(exported).toMatchObject({ warnings: [], loudnessLufs: expect.any(Number), truePeakDb: expect.any(Number) });
+    const loud = parseJson(
+      await cli('library', 'export-take', id, '--lufs', '-16', '--ceiling', '-2', '--out', join(out, 'loud.wav'), '--json'),
+    );
+    expect(loud.loudnessLufs).toBeLessThanOrEqual(-15.9);
+    expect(loud.truePeakDb).toBeLessThanOrEqual(-2);
 
     const missing = await cli('library', 'show', 'no-such-id');
     expect(missing.code).toBe(1);

@@ -9,7 +9,7 @@ import { prepareOutputs } from '../output';
 import { withExistingServices, withServices } from '../services-session';
 import { CliError } from '../errors';
 import { userPath } from '../user-path';
-import { integer, oneOf } from '../parse';
+import { decimal, integer, oneOf } from '../parse';
 import type { GlobalFlags } from '../main';
 
 function line(take: Take): string {
@@ -137,22 +137,43 @@ export function libraryCommand(globals: () => GlobalFlags): Command {
     .description('write a take as WAV or FLAC, resampled for your DAW')
     .option('--format <format>', `one of ${EXPORT_FORMATS.join(', ')}`, oneOf(EXPORT_FORMATS))
     .option('--rate <hz>', 'sample rate: 32000, 44100 or 48000', (v) => Number(oneOf(['32000', '44100', '48000'] as const)(v)))
+    .option('--lufs <lufs>', 'normalise to this integrated loudness (LUFS), under the true-peak ceiling', decimal(-40, 0))
+    .option('--ceiling <dbtp>', 'true-peak ceiling in dBTP for --lufs and --limit (default -1)', decimal(-12, 0))
+    .option('--limit', 'limit the true peak to the ceiling instead of warning that the file would clip')
     .option('--out <file>', 'copy the export here (default: the exports folder)')
     .option('--json', 'print JSON')
     .action(
       async (
         id: string,
-        flags: { format?: (typeof EXPORT_FORMATS)[number]; rate?: 32000 | 44100 | 48000; out?: string; json?: boolean },
+        flags: {
+          format?: (typeof EXPORT_FORMATS)[number];
+          rate?: 32000 | 44100 | 48000;
+          lufs?: number;
+          ceiling?: number;
+          limit?: boolean;
+          out?: string;
+          json?: boolean;
+        },
       ) => {
         // Checked before the export and written like generate's --out: through a symlink, never into a pipe or device.
         const output = flags.out ? prepareOutputs(userPath(flags.out), 1)[0] : undefined;
         await withExistingServices(globals().dataDir, async (services) => {
-          let { file } = await services.call('export/take', { id, format: flags.format, sampleRate: flags.rate });
+          const result = await services.call('export/take', {
+            id,
+            format: flags.format,
+            sampleRate: flags.rate,
+            targetLufs: flags.lufs,
+            ceilingDb: flags.ceiling,
+            limit: flags.limit,
+          });
+          let { file } = result;
           if (output) {
             writeFileAtomic(output.target, readFileSync(file));
             file = output.path;
           }
-          print(flags.json, { file }, () => `Wrote ${file}`);
+          for (const warning of result.warnings) process.stderr.write(`Warning: ${warning}\n`);
+          const levels = `${result.loudnessLufs?.toFixed(1) ?? '-inf'} LUFS, ${result.truePeakDb?.toFixed(1) ?? '-inf'} dBTP`;
+          print(flags.json, { ...result, file }, () => `Wrote ${file} (${levels})`);
         });
       },
     );
