@@ -68,11 +68,52 @@ async function cancelStopsTheStream(services: Services): Promise<void> {
   expect(chunks.some((c) => c.final)).toBe(false);
 }
 
+/** Every chunk equals the saved take where it says it starts, and the last one ends with it. */
+function placedInSavedTake(services: Services, chunks: JobAudio[], takeId: string): void {
+  const saved = services.library.readAudio(takeId).channels[0];
+  let max = 0;
+  for (const chunk of chunks) {
+    chunk.channels[0].forEach((v, i) => (max = Math.max(max, Math.abs(v - saved[chunk.startSample + i]))));
+  }
+  expect(max).toBeLessThanOrEqual(TOLERANCE);
+  const last = chunks.at(-1)!;
+  expect(last.final).toBe(true);
+  expect(last.startSample + last.channels[0].length).toBe(saved.length);
+}
+
 describe('streaming preview through the services', () => {
   it('streams a job in process: chunks before the end that join into the saved takes', async () => {
     const services = createServices({ dataDir: tempDir('continuo-stream-') });
     try {
       await streamsAJob(services);
+    } finally {
+      await services.close();
+    }
+  });
+
+  it('places the chunks of a continuation and an extension where they land in the saved take', async () => {
+    const services = createServices({ dataDir: tempDir('continuo-stream-continue-') });
+    try {
+      const chunks: JobAudio[] = [];
+      services.events.on('job.audio', (c) => chunks.push(c));
+      const parent = await finished(services, (await services.call('jobs/generate', { prompt: 'p', seconds: 8, seed: 2 })).id);
+      chunks.length = 0;
+      const cont = await finished(
+        services,
+        (await services.call('jobs/continue', { takeId: parent.takeIds[0], region: { start: 1, end: 3 }, seconds: 2, seed: 3 })).id,
+      );
+      expect(chunks[0].startSample).toBe(2 * 32000);
+      placedInSavedTake(services, chunks, cont.takeIds[0]);
+      // Extend keeps the parent's beginning before the context (half a 30 s window): 5 s of a 20 s parent.
+      const long = await finished(services, (await services.call('jobs/generate', { prompt: 'p', seconds: 20, seed: 5 })).id);
+      chunks.length = 0;
+      const ext = await finished(
+        services,
+        (await services.call('jobs/continue', { takeId: long.takeIds[0], extend: true, seconds: 2, seed: 4 })).id,
+      );
+      expect(ext.status).toBe('done');
+      expect(chunks[0].startSample).toBe(20 * 32000);
+      placedInSavedTake(services, chunks, ext.takeIds[0]);
     } finally {
       await services.close();
     }
