@@ -122,6 +122,21 @@ describe.skipIf(!existsSync(CHROMIUM))('arrangement playback and stems export in
     expect(errors).toEqual([]);
   }, 120_000);
 
+  it('a take exports normalised from the editor, and its file can be downloaded', async () => {
+    await T('nav-studio').click();
+    await T('history-row-select').first().click();
+    await T('export-normalise-take').check();
+    await T('export-button').click();
+    await expect
+      .poll(() => T('editor-note').innerText(), { timeout: 30_000 })
+      .toMatch(/Exported: -1[3-5]\.\d LUFS, true peak -[\d.]+ dBTP/);
+    const path = await T('exported-file').getAttribute('data-path');
+    const [download] = await Promise.all([page.waitForEvent('download'), T('exported-download').click()]);
+    const saved = join(tempDir('continuo-download-'), download.suggestedFilename());
+    await download.saveAs(saved);
+    expect(readFileSync(saved)).toEqual(readFileSync(path!));
+  }, 60_000);
+
   it('a 3-minute, 8-track project starts playing within 200 ms of pressing play', async () => {
     const takes = (await services.call('takes/list', {})).takes;
     let p = await services.call('projects/create', { name: 'Long eight' });
