@@ -180,6 +180,8 @@ export const ProjectSchema = z.object({
   name: z.string(),
   createdAt: z.string(),
   updatedAt: z.string(),
+  /** The project's tempo, or null: exports carry it (WAV `acid` chunk) for a DAW. */
+  tempoBpm: z.number().nullable(),
   tracks: z.array(TrackSchema),
 });
 
@@ -313,6 +315,7 @@ export const methods = {
   'projects/create': method(z.object({ name }), ProjectSchema),
   'projects/get': method(byId, ProjectSchema),
   'projects/rename': method(z.object({ id, name }), ProjectSchema),
+  'projects/tempo': method(z.object({ id, tempoBpm: z.number().min(20).max(400).nullable() }), ProjectSchema),
   'projects/delete': method(byId, ok),
   'tracks/add': method(z.object({ projectId: id, name: name.optional() }), ProjectSchema),
   'tracks/update': method(

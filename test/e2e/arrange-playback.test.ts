@@ -9,6 +9,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureRendererBuilt, RENDERER_DIR } from '../../src/cli/commands/serve';
 import { decodeWav } from '../../src/main/audio';
+import { decodeAcid, readWavChunks } from '../../src/main/audio/bext';
 import { startBrowserHost, type BrowserHost } from '../../src/main/transport/browser-host';
 import { tempDir } from '../helpers/models';
 import { finished, testServices } from '../helpers/services';
@@ -101,6 +102,9 @@ describe.skipIf(!existsSync(CHROMIUM))('arrangement playback and stems export in
     await T('transport-stop').click();
     expect(await seconds('playhead')).toBe(0.5);
 
+    await T('project-tempo').fill('120');
+    await T('project-tempo').press('Tab');
+    await expect.poll(async () => (await services.call('projects/list', {})).find((p) => p.name === 'E2E playback')?.tempoBpm).toBe(120);
     await T('export-stems').click();
     await T('stems-result').waitFor({ timeout: 30_000 });
     const project = (await services.call('projects/list', {})).find((p) => p.name === 'E2E playback')!;
@@ -109,6 +113,7 @@ describe.skipIf(!existsSync(CHROMIUM))('arrangement playback and stems export in
     const lengths = files.map((f) => decodeWav(readFileSync(f)).channels[0].length);
     expect(new Set(lengths).size).toBe(1);
     expect(lengths[0]).toBe(5 * 48000);
+    expect(files.map((f) => decodeAcid(readWavChunks(readFileSync(f)).get('acid')!).tempoBpm)).toEqual([120, 120, 120]);
     // Browser mode's "drag out": the mix downloads as a real file; "Show in folder" shows where it is.
     const mixRow = T('exported-file').first();
     const [download] = await Promise.all([page.waitForEvent('download'), mixRow.getByTestId('exported-download').click()]);

@@ -27,6 +27,14 @@ describe('projects', () => {
     expect(library.listProjects().map((p) => p.name)).toEqual(['Renamed', 'Second']);
     expect(library.listProjects()[0]).not.toHaveProperty('tracks');
 
+    // Tempo: none until set; 20 to 400 BPM; listed with the project; null clears it.
+    expect(renamed.tempoBpm).toBeNull();
+    expect(library.setProjectTempo(a.id, 92.5).tempoBpm).toBe(92.5);
+    expect(library.listProjects()[0].tempoBpm).toBe(92.5);
+    expect(() => library.setProjectTempo(a.id, 401)).toThrow(invalid);
+    expect(() => library.setProjectTempo(a.id, Number.NaN)).toThrow(invalid);
+    expect(library.setProjectTempo(a.id, null).tempoBpm).toBeNull();
+
     library.deleteProject(b.id);
     expect(() => library.getProject(b.id)).toThrow(notFound);
     expect(() => library.deleteProject(b.id)).toThrow(notFound);

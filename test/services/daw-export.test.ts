@@ -2,7 +2,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { decodeWav, loudnessLufs } from '../../src/main/audio';
-import { decodeBext, readWavChunks } from '../../src/main/audio/bext';
+import { decodeAcid, decodeBext, readWavChunks } from '../../src/main/audio/bext';
 import { truePeakDb } from '../../src/main/audio/true-peak';
 import { finished, testServices } from '../helpers/services';
 
@@ -103,5 +103,23 @@ describe('DAW-ready export', () => {
     expect(result).toMatchObject({ loudnessLufs: null, truePeakDb: null });
     expect(result.warnings.join(' ')).toMatch(/silent or shorter than 0.4 s, so it was not loudness-normalised/);
     expect(JSON.parse(JSON.stringify(result))).toEqual(result);
+  });
+
+  it('writes the project tempo (acid chunk) into every stem and the mix, and bext into each', async () => {
+    const { p } = await project(-6);
+    const none = await services.call('export/stems', { projectId: p.id, format: 'wav24' });
+    expect(readWavChunks(readFileSync(none.mix)).has('acid')).toBe(false);
+    expect((await services.call('projects/tempo', { id: p.id, tempoBpm: 120 })).tempoBpm).toBe(120);
+    const result = await services.call('export/stems', { projectId: p.id, format: 'wav24' });
+    for (const file of [result.mix, ...result.stems.map((s) => s.file)]) {
+      const chunks = readWavChunks(readFileSync(file));
+      expect(decodeAcid(chunks.get('acid')!)).toEqual({ tempoBpm: 120, beats: Math.round(result.seconds * 2), meter: [4, 4] });
+      expect(decodeBext(chunks.get('bext')!)).toMatchObject({ originator: 'Continuo', timeReference: 0 });
+    }
+    expect(decodeBext(readWavChunks(readFileSync(result.stems[0].file)).get('bext')!).description).toMatch(
+      /^DAW test - Keys: warm rhodes chords \| seed 21/,
+    );
+    await expect(services.call('projects/tempo', { id: p.id, tempoBpm: 1000 })).rejects.toMatchObject({ code: 'invalid-params' });
+    expect((await services.call('projects/tempo', { id: p.id, tempoBpm: null })).tempoBpm).toBeNull();
   });
 });

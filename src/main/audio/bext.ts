@@ -66,6 +66,35 @@ export function decodeBext(chunk: Uint8Array): BextInfo & { version: number } {
   };
 }
 
+/**
+ * The `acid` chunk (Sony ACID; read by Ableton Live, FL Studio, Cubase, REAPER and others): the
+ * tempo a DAW should assume, so an export lands on the project's grid. 24 bytes: flags, root note,
+ * two reserved fields, beats, meter denominator and numerator, tempo as a float.
+ */
+export interface AcidInfo {
+  tempoBpm: number;
+  beats: number;
+  meter?: [numerator: number, denominator: number];
+}
+
+export function encodeAcid(info: AcidInfo): Buffer {
+  const chunk = Buffer.alloc(24);
+  chunk.writeUInt32LE(0, 0); // not a one-shot, no root note
+  chunk.writeUInt16LE(0x3c, 4); // root note C4 (unused: flag clear)
+  chunk.writeUInt16LE(0x8000, 6);
+  chunk.writeFloatLE(0, 8);
+  chunk.writeUInt32LE(Math.max(0, Math.round(info.beats)), 12);
+  chunk.writeUInt16LE(info.meter?.[1] ?? 4, 16);
+  chunk.writeUInt16LE(info.meter?.[0] ?? 4, 18);
+  chunk.writeFloatLE(info.tempoBpm, 20);
+  return chunk;
+}
+
+export function decodeAcid(chunk: Uint8Array): AcidInfo {
+  const b = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+  return { tempoBpm: b.readFloatLE(20), beats: b.readUInt32LE(12), meter: [b.readUInt16LE(18), b.readUInt16LE(16)] };
+}
+
 /** Inserts chunks right after `WAVE` (where BWF puts `bext`), fixing the RIFF size. */
 export function insertWavChunks(wav: Buffer, chunks: { id: string; data: Uint8Array }[]): Buffer {
   if (wav.toString('latin1', 0, 4) !== 'RIFF' || wav.toString('latin1', 8, 12) !== 'WAVE') {

@@ -31,6 +31,7 @@ import {
   insertProject,
   insertTrack,
   renameProjectRow,
+  setProjectTempoRow,
   selectProject,
   selectProjects,
   updateClipRow,
@@ -329,6 +330,12 @@ export class Library {
   renameProject(id: string, name: string): Project {
     const now = this.now();
     this.write(() => renameProjectRow(this.db, id, name, now));
+    return this.getProject(id);
+  }
+
+  setProjectTempo(id: string, tempoBpm: number | null): Project {
+    const now = this.now();
+    this.write(() => setProjectTempoRow(this.db, id, tempoBpm, now));
     return this.getProject(id);
   }
 

@@ -202,6 +202,13 @@ export const MIGRATIONS: readonly Migration[] = [
       db.exec(`ALTER TABLE tracks ADD COLUMN solo INTEGER NOT NULL DEFAULT 0 CHECK (solo IN (0, 1));`);
     },
   },
+  {
+    version: 9,
+    description: 'project tempo',
+    up(db) {
+      db.exec(`ALTER TABLE projects ADD COLUMN tempo_bpm REAL CHECK (tempo_bpm IS NULL OR (tempo_bpm >= 20 AND tempo_bpm <= 400));`);
+    },
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

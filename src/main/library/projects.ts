@@ -22,6 +22,7 @@ interface ProjectRow {
   name: string;
   created_at: string;
   updated_at: string;
+  tempo_bpm: number | null;
 }
 interface TrackRow {
   id: string;
@@ -96,7 +97,7 @@ function toClip(row: ClipRow): Clip {
 }
 
 function projectRow(db: Db, id: string): ProjectRow {
-  const row = db.prepare('SELECT id, name, created_at, updated_at FROM projects WHERE id = ?').get(id) as ProjectRow | undefined;
+  const row = db.prepare('SELECT id, name, created_at, updated_at, tempo_bpm FROM projects WHERE id = ?').get(id) as ProjectRow | undefined;
   if (!row) throw new LibraryError('not-found', `Project ${shortId(id)} does not exist (it may have been deleted).`);
   return row;
 }
@@ -142,14 +143,18 @@ export function selectProject(db: Db, id: string): Project {
     solo: t.solo === 1,
     clips: byTrack.get(t.id) ?? [],
   });
-  return { id: project.id, name: project.name, createdAt: project.created_at, updatedAt: project.updated_at, tracks: tracks.map(toTrack) };
+  return { ...projectSummary(project), tracks: tracks.map(toTrack) };
+}
+
+function projectSummary(r: ProjectRow): Omit<Project, 'tracks'> {
+  return { id: r.id, name: r.name, createdAt: r.created_at, updatedAt: r.updated_at, tempoBpm: r.tempo_bpm };
 }
 
 export function selectProjects(db: Db): Omit<Project, 'tracks'>[] {
   const rows = db
-    .prepare('SELECT id, name, created_at, updated_at FROM projects ORDER BY updated_at DESC, rowid DESC')
+    .prepare('SELECT id, name, created_at, updated_at, tempo_bpm FROM projects ORDER BY updated_at DESC, rowid DESC')
     .all() as ProjectRow[];
-  return rows.map((r) => ({ id: r.id, name: r.name, createdAt: r.created_at, updatedAt: r.updated_at }));
+  return rows.map(projectSummary);
 }
 
 // ---- writing (call inside a transaction) -------------------------------------------------------
@@ -167,6 +172,15 @@ export function insertProject(db: Db, name: string, now: string): string {
 export function renameProjectRow(db: Db, id: string, name: string, now: string): void {
   projectRow(db, id);
   db.prepare('UPDATE projects SET name = ?, updated_at = ? WHERE id = ?').run(validName(name, 'project'), now, id);
+}
+
+/** The project's tempo in BPM (20 to 400), or null for none: written into exports for a DAW. */
+export function setProjectTempoRow(db: Db, id: string, tempoBpm: number | null, now: string): void {
+  projectRow(db, id);
+  if (tempoBpm !== null && !(Number.isFinite(tempoBpm) && tempoBpm >= 20 && tempoBpm <= 400)) {
+    throw new LibraryError('invalid', `Tempo must be from 20 to 400 BPM, got ${tempoBpm}.`);
+  }
+  db.prepare('UPDATE projects SET tempo_bpm = ?, updated_at = ? WHERE id = ?').run(tempoBpm, now, id);
 }
 
 export function deleteProjectRow(db: Db, id: string): void {

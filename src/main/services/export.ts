@@ -5,8 +5,8 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Project, Take } from '../../shared/contract';
-import { applyGain, encodeFlac, encodeWav, loudnessLufs, peakDb, resample, toChannels, type AudioData } from '../audio';
-import { encodeBext, insertWavChunks, type BextInfo } from '../audio/bext';
+import { applyGain, encodeFlac, encodeWav, frameCount, loudnessLufs, peakDb, resample, toChannels, type AudioData } from '../audio';
+import { encodeAcid, encodeBext, insertWavChunks, type BextInfo } from '../audio/bext';
 import { arrangementFrames, renderMix, type RenderTrack } from '../audio/render-mix';
 import { limitTruePeak, truePeakDb } from '../audio/true-peak';
 import { writeFileAtomic } from '../atomic-file';
@@ -14,8 +14,20 @@ import type { Library } from '../library';
 
 export type ExportFormat = 'wav16' | 'wav24' | 'wav32f' | 'flac16' | 'flac24';
 
-export async function encodeForExport(audio: AudioData, format: ExportFormat, bext?: BextInfo): Promise<Buffer> {
-  const wav = (bytes: Buffer) => (bext ? insertWavChunks(bytes, [{ id: 'bext', data: encodeBext(bext) }]) : bytes);
+/** WAV metadata: Broadcast WAV `bext`, and `acid` (tempo) where the project has one. FLAC files carry none yet. */
+export interface FileMetadata {
+  bext?: BextInfo;
+  tempoBpm?: number | null;
+}
+
+export async function encodeForExport(audio: AudioData, format: ExportFormat, meta: FileMetadata = {}): Promise<Buffer> {
+  const chunks: { id: string; data: Uint8Array }[] = [];
+  if (meta.bext) chunks.push({ id: 'bext', data: encodeBext(meta.bext) });
+  if (meta.tempoBpm) {
+    const beats = (frameCount(audio) / audio.sampleRate) * (meta.tempoBpm / 60);
+    chunks.push({ id: 'acid', data: encodeAcid({ tempoBpm: meta.tempoBpm, beats }) });
+  }
+  const wav = (bytes: Buffer) => (chunks.length ? insertWavChunks(bytes, chunks) : bytes);
   switch (format) {
     case 'wav16':
       return wav(encodeWav(audio, 'pcm16'));
@@ -144,7 +156,7 @@ export async function exportTake(
     loudnessLufs: levelled.loudnessLufs,
     truePeakDb: levelled.truePeakDb,
   };
-  writeFileAtomic(file, await encodeForExport(levelled.audio, format, bext));
+  writeFileAtomic(file, await encodeForExport(levelled.audio, format, { bext }));
   return { file, loudnessLufs: finite(levelled.loudnessLufs), truePeakDb: finite(levelled.truePeakDb), warnings: levelled.warnings };
 }
 
@@ -238,11 +250,13 @@ export async function exportStems(
     }
     const file = join(folder, `${String(i + 1).padStart(2, '0')}-${slug(track.name, 'track')}.${ext}`);
     const prompts = [...new Set(track.clips.map((c) => describeTake(library.getTake(c.takeId))))].join(' / ');
-    writeFileAtomic(file, await encodeForExport(stem, format, bext(`${project.name} - ${track.name}: ${prompts}`, false)));
+    const description = `${project.name} - ${track.name}: ${prompts}`;
+    writeFileAtomic(file, await encodeForExport(stem, format, { bext: bext(description, false), tempoBpm: project.tempoBpm }));
     files.push({ trackId: track.id, file });
   }
   const mixFile = join(folder, `mix.${ext}`);
-  writeFileAtomic(mixFile, await encodeForExport(levelled.audio, format, bext(`${project.name} - mix`, true)));
+  const mixMeta = { bext: bext(`${project.name} - mix`, true), tempoBpm: project.tempoBpm };
+  writeFileAtomic(mixFile, await encodeForExport(levelled.audio, format, mixMeta));
   return {
     folder,
     stems: files,

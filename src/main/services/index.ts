@@ -282,6 +282,7 @@ export function createServices(options: ServicesOptions): Services {
     'projects/create': ({ name }) => library.createProject(name),
     'projects/get': ({ id }) => library.getProject(id),
     'projects/rename': ({ id, name }) => library.renameProject(id, name),
+    'projects/tempo': ({ id, tempoBpm }) => library.setProjectTempo(id, tempoBpm),
     'projects/delete': ({ id }) => {
       library.deleteProject(id);
       return { ok: true as const };

@@ -314,12 +314,13 @@
     },
     'projects/list': () => projects.map(({ tracks: _tracks, ...p }) => p),
     'projects/create': ({ name }) => {
-      const p = { id: newId('p'), name, createdAt: now(), updatedAt: now(), tracks: [] };
+      const p = { id: newId('p'), name, createdAt: now(), updatedAt: now(), tempoBpm: null, tracks: [] };
       projects.unshift(p);
       return p;
     },
     'projects/get': ({ id }) => getProject(id),
     'projects/rename': ({ id, name }) => Object.assign(getProject(id), { name }),
+    'projects/tempo': ({ id, tempoBpm }) => Object.assign(getProject(id), { tempoBpm }),
     'projects/delete': ({ id }) => {
       projects.splice(projects.indexOf(getProject(id)), 1);
       return { ok: true };

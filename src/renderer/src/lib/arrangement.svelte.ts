@@ -75,7 +75,7 @@ export class Arrangement {
   private set(project: Project): void {
     this.project = project;
     const i = this.projects.findIndex((p) => p.id === project.id);
-    const summary = { id: project.id, name: project.name, createdAt: project.createdAt, updatedAt: project.updatedAt };
+    const { tracks: _tracks, ...summary } = project;
     if (i >= 0) this.projects[i] = summary;
     else this.projects = [summary, ...this.projects];
   }
@@ -94,6 +94,13 @@ export class Arrangement {
     const id = this.project?.id;
     if (!id) return Promise.resolve(false);
     return this.run('projects', 'rename', async () => this.set(await this.client.call('projects/rename', { id, name })));
+  }
+
+  /** The project's tempo (BPM), or null: exports carry it for a DAW. */
+  setTempo(tempoBpm: number | null) {
+    const id = this.project?.id;
+    if (!id) return Promise.resolve(false);
+    return this.run('projects', 'tempo', async () => this.set(await this.client.call('projects/tempo', { id, tempoBpm })));
   }
 
   remove() {
