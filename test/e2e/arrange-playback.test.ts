@@ -94,6 +94,18 @@ describe.skipIf(!existsSync(CHROMIUM))('arrangement playback and stems export in
     await T('loop-end').fill('1');
     await T('loop-end').press('Tab');
     await T('transport-loop').check();
+    // Shift + drag on the ruler sets the loop range too (here back to 0.5–1 s after a detour).
+    await page.keyboard.down('Shift');
+    await page.mouse.move(box.x + 1 * pxPerSec, box.y + box.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(box.x + 3 * pxPerSec, box.y + box.height / 2, { steps: 4 });
+    await page.mouse.up();
+    await page.keyboard.up('Shift');
+    expect([Number(await T('loop-start').inputValue()), Number(await T('loop-end').inputValue())]).toEqual([1, 3]);
+    await T('loop-start').fill('0.5');
+    await T('loop-start').press('Tab');
+    await T('loop-end').fill('1');
+    await T('loop-end').press('Tab');
     await T('transport-play').click();
     await page.waitForTimeout(1500);
     const inLoop = await seconds('playhead');
