@@ -187,6 +187,16 @@ describe.skipIf(!existsSync(CHROMIUM))('arrangement playback and stems export in
       `3-min 8-track project: render in the services ${Math.round(renderMs)} ms (cold); play started after ${latencies.join(', ')} ms`,
     );
     expect(Math.max(...latencies)).toBeLessThanOrEqual(200);
+
+    // Playing past the visible part of the lane pages the timeline along with the playhead.
+    const scrollLeft = () => page.evaluate(() => document.querySelector('[data-testid="arrangement"] .scroller')!.scrollLeft);
+    const view = await page.evaluate(() => document.querySelector('[data-testid="arrangement"] .scroller')!.clientWidth);
+    const ruler = (await T('ruler').boundingBox())!;
+    expect(await scrollLeft()).toBe(0);
+    await page.mouse.click(ruler.x + view - 190 - 30, ruler.y + ruler.height / 2);
+    await T('transport-play').click();
+    await expect.poll(scrollLeft, { timeout: 5000 }).toBeGreaterThan(0);
+    await T('transport-stop').click();
     expect(errors).toEqual([]);
   }, 180_000);
 });
