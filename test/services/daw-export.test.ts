@@ -1,7 +1,8 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { decodeWav, loudnessLufs } from '../../src/main/audio';
+import { decodeFlac, decodeWav, loudnessLufs } from '../../src/main/audio';
+import { readVorbisComment } from '../../src/main/audio/flac-tags';
 import { decodeAcid, decodeBext, readWavChunks } from '../../src/main/audio/bext';
 import { truePeakDb } from '../../src/main/audio/true-peak';
 import { finished, testServices } from '../helpers/services';
@@ -121,5 +122,23 @@ describe('DAW-ready export', () => {
     );
     await expect(services.call('projects/tempo', { id: p.id, tempoBpm: 1000 })).rejects.toMatchObject({ code: 'invalid-params' });
     expect((await services.call('projects/tempo', { id: p.id, tempoBpm: null })).tempoBpm).toBeNull();
+  });
+
+  it('FLAC exports carry the same facts as Vorbis comments, and still decode', async () => {
+    const { p } = await project(-6);
+    await services.call('projects/tempo', { id: p.id, tempoBpm: 96 });
+    const result = await services.call('export/stems', { projectId: p.id, format: 'flac24', sampleRate: 44100 });
+    const bytes = readFileSync(result.stems[1].file);
+    const comment = readVorbisComment(bytes)!;
+    expect(comment.vendor).toBe('Continuo');
+    expect(comment.tags).toMatchObject({ ENCODED_BY: 'Continuo', TIME_REFERENCE: '0', BPM: '96' });
+    expect(comment.tags.COMMENT).toMatch(/^DAW test - Drums: dusty breakbeat \| seed 22/);
+    const audio = await decodeFlac(bytes);
+    expect(audio.sampleRate).toBe(44100);
+    expect(audio.channels[0]).toHaveLength(Math.round(result.seconds * 44100));
+    if (hasFfprobe) {
+      const out = JSON.parse(execFileSync('ffprobe', ['-v', 'error', '-show_format', '-of', 'json', result.mix], { encoding: 'utf8' }));
+      expect(out.format.tags).toMatchObject({ BPM: '96', ENCODED_BY: 'Continuo', TIME_REFERENCE: '0', comment: 'DAW test - mix' });
+    }
   });
 });

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import type { Project, Take } from '../../shared/contract';
 import { applyGain, encodeFlac, encodeWav, frameCount, loudnessLufs, peakDb, resample, toChannels, type AudioData } from '../audio';
 import { encodeAcid, encodeBext, insertWavChunks, type BextInfo } from '../audio/bext';
+import { insertVorbisComment } from '../audio/flac-tags';
 import { arrangementFrames, renderMix, type RenderTrack } from '../audio/render-mix';
 import { limitTruePeak, truePeakDb } from '../audio/true-peak';
 import { writeFileAtomic } from '../atomic-file';
@@ -14,7 +15,7 @@ import type { Library } from '../library';
 
 export type ExportFormat = 'wav16' | 'wav24' | 'wav32f' | 'flac16' | 'flac24';
 
-/** WAV metadata: Broadcast WAV `bext`, and `acid` (tempo) where the project has one. FLAC files carry none yet. */
+/** WAV metadata: Broadcast WAV `bext`, and `acid` (tempo) where the project has one; FLAC gets them as Vorbis comments. */
 export interface FileMetadata {
   bext?: BextInfo;
   tempoBpm?: number | null;
@@ -28,6 +29,15 @@ export async function encodeForExport(audio: AudioData, format: ExportFormat, me
     chunks.push({ id: 'acid', data: encodeAcid({ tempoBpm: meta.tempoBpm, beats }) });
   }
   const wav = (bytes: Buffer) => (chunks.length ? insertWavChunks(bytes, chunks) : bytes);
+  // FLAC: the same facts as Vorbis comments.
+  const tags: Record<string, string> = {};
+  if (meta.bext) {
+    tags.DESCRIPTION = tags.COMMENT = meta.bext.description;
+    tags.ENCODED_BY = meta.bext.originator;
+    tags.TIME_REFERENCE = String(meta.bext.timeReference ?? 0);
+  }
+  if (meta.tempoBpm) tags.BPM = String(meta.tempoBpm);
+  const flac = (bytes: Buffer) => (Object.keys(tags).length ? insertVorbisComment(bytes, tags) : bytes);
   switch (format) {
     case 'wav16':
       return wav(encodeWav(audio, 'pcm16'));
@@ -36,9 +46,9 @@ export async function encodeForExport(audio: AudioData, format: ExportFormat, me
     case 'wav32f':
       return wav(encodeWav(audio, 'float32'));
     case 'flac16':
-      return encodeFlac(audio, 16);
+      return flac(await encodeFlac(audio, 16));
     case 'flac24':
-      return encodeFlac(audio, 24);
+      return flac(await encodeFlac(audio, 24));
   }
 }
 
