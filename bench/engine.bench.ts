@@ -7,9 +7,11 @@
  *   --variants a,b       precision variants (default fp32,q8,fp16)
  *   --no-torch           skip the torch-exported fp32 decoder (needs Debian's python3-torch)
  *   --scenarios a,b      10s,30s,batch4 (default all)
+ *   --impls a,b          engine,transformers.js (default both)
+ *   --merge              keep the other models' entries already in bench/results.json
  */
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { generateTestModel } from '../models/generator';
 import { resolveSessionFile, type ModelVariant } from '../src/main/engine/model-files';
@@ -28,6 +30,7 @@ const ALL_SCENARIOS: Record<string, Scenario> = {
   '30s': { name: '30s', maxNewTokens: 1500 + 3, variations: 1 },
   batch4: { name: '10s x4 batched', maxNewTokens: 500 + 3, variations: 4 },
 };
+const IMPLS = option('--impls')?.split(',') ?? ['engine', 'transformers.js'];
 const SCENARIOS = (option('--scenarios')?.split(',') ?? Object.keys(ALL_SCENARIOS)).map((s) => ALL_SCENARIOS[s]);
 
 interface Configuration {
@@ -153,7 +156,7 @@ for (const config of configurations) {
   process.stderr.write(
     `  first load (split + one-time check): ${(prepared.loadMs / 1000).toFixed(1)} s, ${JSON.stringify(prepared.decoderMode)}\n`,
   );
-  for (const impl of ['engine', 'transformers.js']) {
+  for (const impl of IMPLS) {
     const r = measure(impl, config);
     const by: Record<string, ScenarioResult | undefined> = Object.fromEntries(r.scenarios.map((s) => [s.name, s]));
     const [s10, s30, batch] = [by['10s'], by['30s'], by['10s x4 batched']];
@@ -183,8 +186,8 @@ for (const config of configurations) {
   const total = (m: MeasureResult, name: string) => m.scenarios.find((s) => s.name === name)?.totalMs;
   const e = perImpl.engine as MeasureResult;
   const t = perImpl['transformers.js'] as MeasureResult;
-  const name = SCENARIOS.some((s) => s.name === '30s') ? '30s' : SCENARIOS[0].name;
-  perImpl.throughputVsTransformersJs = { scenario: name, ratio: total(t, name)! / total(e, name)! };
+  const name = ['30s', '10s'].find((n) => e && t && total(e, n) && total(t, n));
+  if (name) perImpl.throughputVsTransformersJs = { scenario: name, ratio: total(t, name)! / total(e, name)! };
   (results.models as Record<string, unknown>)[config.label] = perImpl;
 }
 
@@ -197,5 +200,10 @@ for (const [label, m] of Object.entries(
     `${label}: engine ${m.throughputVsTransformersJs.scenario} throughput = ${m.throughputVsTransformersJs.ratio.toFixed(2)}× transformers.js`,
   );
 }
-writeFileSync(join(ROOT, 'bench', 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
+const RESULTS = join(ROOT, 'bench', 'results.json');
+if (args.includes('--merge') && existsSync(RESULTS)) {
+  const earlier = JSON.parse(readFileSync(RESULTS, 'utf8')) as { models?: Record<string, unknown> };
+  results.models = { ...earlier.models, ...(results.models as Record<string, unknown>) };
+}
+writeFileSync(RESULTS, `${JSON.stringify(results, null, 2)}\n`);
 console.log('wrote bench/results.json');
