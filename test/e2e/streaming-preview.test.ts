@@ -10,9 +10,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureRendererBuilt, RENDERER_DIR } from '../../src/cli/commands/serve';
 import { startBrowserHost, type BrowserHost } from '../../src/main/transport/browser-host';
 import { testServices } from '../helpers/services';
+import { SHOTS } from './helpers/screenshots';
 
 const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
-const SHOTS = join(import.meta.dirname, '..', '..', 'docs', 'screenshots');
 
 describe.skipIf(!existsSync(CHROMIUM))('streaming preview in the browser', () => {
   const services = testServices();

@@ -1,6 +1,6 @@
 /**
  * End to end in browser mode: the built studio in Debian's Chromium (driven by playwright-core)
- * against the real services and the built-in test model. Screenshots land in docs/screenshots.
+ * against the real services and the built-in test model. Screenshots land in a temp folder (docs/screenshots with `npm run screenshots`).
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -10,9 +10,9 @@ import { ensureRendererBuilt, RENDERER_DIR } from '../../src/cli/commands/serve'
 import { encodeWav } from '../../src/main/audio';
 import { startBrowserHost, type BrowserHost } from '../../src/main/transport/browser-host';
 import { testServices } from '../helpers/services';
+import { SHOTS } from './helpers/screenshots';
 
 const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
-const SHOTS = join(import.meta.dirname, '..', '..', 'docs', 'screenshots');
 const hasChromium = existsSync(CHROMIUM);
 
 describe.skipIf(!hasChromium)('studio in the browser', () => {
