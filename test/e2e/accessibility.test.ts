@@ -3,16 +3,14 @@
  * clip, checked with axe-core's WCAG 2.0/2.1 A and AA rules in Debian's Chromium (driven by
  * playwright-core) against the real services and the built-in test model.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureRendererBuilt, RENDERER_DIR } from '../../src/cli/commands/serve';
-import { startBrowserHost, type BrowserHost } from '../../src/main/transport/browser-host';
+import type { BrowserHost } from '../../src/main/transport/browser-host';
 import { testServices } from '../helpers/services';
+import { hasChromium, openStudio } from './helpers/studio-browser';
 
-const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
-const hasChromium = existsSync(CHROMIUM);
 const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
 
@@ -56,24 +54,7 @@ describe.skipIf(!hasChromium)('accessibility (axe-core, WCAG 2 A/AA)', () => {
   };
 
   beforeAll(async () => {
-    ensureRendererBuilt();
-    host = await startBrowserHost({ services, rendererDir: RENDERER_DIR });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    });
-    page = await (await browser.newContext({ viewport: { width: 1440, height: 900 } })).newPage();
-    page.on('pageerror', (e) => errors.push(e.message));
-    page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
-    await page.goto(host.url);
+    ({ host, browser, page } = await openStudio(services, errors));
   }, 300_000);
 
   afterAll(async () => {

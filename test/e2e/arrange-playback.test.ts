@@ -3,20 +3,18 @@
  * play (the playhead moves, the audio clock advances, start latency measured) → loop → export
  * stems → the files exist and are all the same length.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureRendererBuilt, RENDERER_DIR } from '../../src/cli/commands/serve';
 import { decodeWav } from '../../src/main/audio';
 import { decodeAcid, readWavChunks } from '../../src/main/audio/bext';
-import { startBrowserHost, type BrowserHost } from '../../src/main/transport/browser-host';
+import type { BrowserHost } from '../../src/main/transport/browser-host';
 import { tempDir } from '../helpers/models';
 import { finished, testServices } from '../helpers/services';
+import { hasChromium, openStudio } from './helpers/studio-browser';
 
-const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
-
-describe.skipIf(!existsSync(CHROMIUM))('arrangement playback and stems export in the browser', () => {
+describe.skipIf(!hasChromium)('arrangement playback and stems export in the browser', () => {
   const services = testServices();
   let host: BrowserHost;
   let browser: Browser;
@@ -26,22 +24,13 @@ describe.skipIf(!existsSync(CHROMIUM))('arrangement playback and stems export in
   const seconds = async (id: string) => Number(await T(id).getAttribute('data-seconds'));
 
   beforeAll(async () => {
-    ensureRendererBuilt();
     for (const [prompt, seed] of [
       ['e2e pads', 5],
       ['e2e drums', 6],
     ] as const) {
       await finished(services, (await services.call('jobs/generate', { prompt, seconds: 4, seed })).id);
     }
-    host = await startBrowserHost({ services, rendererDir: RENDERER_DIR });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--autoplay-policy=no-user-gesture-required'],
-    });
-    page = await (await browser.newContext({ viewport: { width: 1440, height: 900 } })).newPage();
-    page.on('pageerror', (e) => errors.push(e.message));
-    page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
-    await page.goto(host.url);
+    ({ host, browser, page } = await openStudio(services, errors));
   }, 300_000);
 
   afterAll(async () => {

@@ -2,21 +2,16 @@
  * Formats no tool here can write, encoded by Chromium itself: MediaRecorder's WebM/Opus (what a
  * browser's recorder or a voice memo gives a musician), imported through the services.
  */
-import { existsSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { tempDir } from '../helpers/models';
 import { testServices } from '../helpers/services';
-
-const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
+import { hasChromium, launchChromium } from './helpers/studio-browser';
 
 /** One second of a 440 Hz sine at 0.4, recorded by Chromium's MediaRecorder as `type`. */
 async function recordInChromium(type: string): Promise<Buffer> {
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--autoplay-policy=no-user-gesture-required'],
-  });
+  const browser = await launchChromium();
   try {
     const page = await browser.newPage();
     const base64 = await page.evaluate(async (mimeType) => {
@@ -46,7 +41,7 @@ async function recordInChromium(type: string): Promise<Buffer> {
   }
 }
 
-describe.skipIf(!existsSync(CHROMIUM))('import of browser-encoded audio', () => {
+describe.skipIf(!hasChromium)('import of browser-encoded audio', () => {
   const services = testServices();
 
   it('WebM/Opus from MediaRecorder imports as the sine it recorded (48 kHz, 440 Hz, level 0.4)', async () => {

@@ -3,18 +3,15 @@
  * frames while a job runs, draws the growing preview before the job is done, schedules it on its
  * AudioContext, and Cancel stops it.
  */
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureRendererBuilt, RENDERER_DIR } from '../../src/cli/commands/serve';
-import { startBrowserHost, type BrowserHost } from '../../src/main/transport/browser-host';
+import type { BrowserHost } from '../../src/main/transport/browser-host';
 import { testServices } from '../helpers/services';
 import { SHOTS } from './helpers/screenshots';
+import { hasChromium, openStudio } from './helpers/studio-browser';
 
-const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
-
-describe.skipIf(!existsSync(CHROMIUM))('streaming preview in the browser', () => {
+describe.skipIf(!hasChromium)('streaming preview in the browser', () => {
   const services = testServices();
   let host: BrowserHost;
   let browser: Browser;
@@ -23,26 +20,18 @@ describe.skipIf(!existsSync(CHROMIUM))('streaming preview in the browser', () =>
   const T = (id: string) => page.getByTestId(id);
 
   beforeAll(async () => {
-    ensureRendererBuilt();
-    host = await startBrowserHost({ services, rendererDir: RENDERER_DIR });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--autoplay-policy=no-user-gesture-required', '--no-first-run'],
-    });
-    page = await (await browser.newContext({ viewport: { width: 1440, height: 900 } })).newPage();
-    page.on('pageerror', (e) => errors.push(e.message));
-    page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
     // Counts the buffers the studio schedules, to see that the preview is played, not only drawn.
-    await page.addInitScript(() => {
-      const w = window as unknown as { previewStarts: number };
-      w.previewStarts = 0;
-      const start = AudioBufferSourceNode.prototype.start;
-      AudioBufferSourceNode.prototype.start = function (...args: Parameters<typeof start>) {
-        w.previewStarts++;
-        return start.apply(this, args);
-      };
-    });
-    await page.goto(host.url);
+    const countStarts = (p: Page) =>
+      p.addInitScript(() => {
+        const w = window as unknown as { previewStarts: number };
+        w.previewStarts = 0;
+        const start = AudioBufferSourceNode.prototype.start;
+        AudioBufferSourceNode.prototype.start = function (...args: Parameters<typeof start>) {
+          w.previewStarts++;
+          return start.apply(this, args);
+        };
+      });
+    ({ host, browser, page } = await openStudio(services, errors, countStarts));
   }, 300_000);
 
   afterAll(async () => {

@@ -2,18 +2,14 @@
  * End to end in browser mode: the built studio in Debian's Chromium (driven by playwright-core)
  * against the real services and the built-in test model. Screenshots land in a temp folder (docs/screenshots with `npm run screenshots`).
  */
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureRendererBuilt, RENDERER_DIR } from '../../src/cli/commands/serve';
 import { encodeWav } from '../../src/main/audio';
-import { startBrowserHost, type BrowserHost } from '../../src/main/transport/browser-host';
+import type { BrowserHost } from '../../src/main/transport/browser-host';
 import { testServices } from '../helpers/services';
 import { SHOTS } from './helpers/screenshots';
-
-const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
-const hasChromium = existsSync(CHROMIUM);
+import { hasChromium, openStudio } from './helpers/studio-browser';
 
 describe.skipIf(!hasChromium)('studio in the browser', () => {
   const services = testServices();
@@ -24,24 +20,7 @@ describe.skipIf(!hasChromium)('studio in the browser', () => {
   const T = (id: string) => page.getByTestId(id);
 
   beforeAll(async () => {
-    ensureRendererBuilt();
-    host = await startBrowserHost({ services, rendererDir: RENDERER_DIR });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    });
-    page = await (await browser.newContext({ viewport: { width: 1440, height: 900 } })).newPage();
-    page.on('pageerror', (e) => errors.push(e.message));
-    page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
-    await page.goto(host.url);
+    ({ host, browser, page } = await openStudio(services, errors));
   }, 300_000);
 
   afterAll(async () => {
