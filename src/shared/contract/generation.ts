@@ -1,0 +1,71 @@
+/** Generation requests and the jobs that run them. */
+import { z } from 'zod';
+import { id, MAX_SEED, seconds, text } from './primitives';
+
+// ---- generation --------------------------------------------------------------------------------
+
+export const SamplingSchema = z.object({
+  greedy: z.boolean().default(false),
+  temperature: z.number().min(0.01).max(10).default(1),
+  topK: z.number().int().min(0).max(2048).default(250),
+  topP: z.number().min(0.01).max(1).default(1),
+});
+
+const generationFields = {
+  /** Length of new audio, in seconds. Longer than the model's window is generated in windows. */
+  seconds: z.number().min(0.1).max(300).default(10),
+  guidanceScale: z.number().min(1).max(20).default(3),
+  sampling: SamplingSchema.default({ greedy: false, temperature: 1, topK: 250, topP: 1 }),
+  /** Omitted: a random seed, reported back with the take. */
+  seed: z.number().int().min(0).max(MAX_SEED).optional(),
+  variations: z.number().int().min(1).max(8).default(1),
+  /** Omitted: the model chosen in settings (or the best installed one). */
+  modelId: id.optional(),
+};
+
+export const GenerateParamsSchema = z.object({ prompt: text(20_000), ...generationFields });
+
+export const RegionSchema = z
+  .object({ start: seconds, end: seconds })
+  .refine((r) => r.end > r.start, { message: 'the region must end after it starts' });
+
+export const ContinueParamsSchema = z.object({
+  takeId: id,
+  /** The part of the take to continue from; omitted: the whole take (the model keeps the last 30 s). */
+  region: RegionSchema.optional(),
+  /** Omitted: the parent take's prompt. */
+  prompt: text(20_000).optional(),
+  /**
+   * Extend the take: the new take keeps everything before the region too, and the region
+   * defaults to the end of the take. Otherwise the new take starts at the region.
+   */
+  extend: z.boolean().default(false),
+  ...generationFields,
+});
+
+export const JobStatusSchema = z.enum(['queued', 'running', 'done', 'failed', 'cancelled']);
+export const ProgressSchema = z.object({
+  step: z.number().int(),
+  total: z.number().int(),
+  etaMs: z.number(),
+  elapsedMs: z.number(),
+  /** Which window of a long generation (1-based) and how many there are. */
+  window: z.number().int().default(1),
+  windows: z.number().int().default(1),
+});
+
+export const JobSchema = z.object({
+  id,
+  kind: z.enum(['generate', 'continue']),
+  status: JobStatusSchema,
+  prompt: z.string(),
+  seconds: z.number(),
+  variations: z.number().int(),
+  parentId: id.nullable(),
+  progress: ProgressSchema.nullable(),
+  error: z.object({ code: z.string(), message: z.string() }).nullable(),
+  takeIds: z.array(id),
+  createdAt: z.string(),
+  startedAt: z.string().nullable(),
+  finishedAt: z.string().nullable(),
+});
