@@ -145,6 +145,7 @@ function fill(root: string): number {
         const record: TakeRecord = {
           id,
           kind: parentId ? 'continue' : 'generate',
+          music: null,
           prompt: text,
           title: random() < 0.1 ? `${pick(MOODS)} ${pick(INSTRUMENTS)} idea` : null,
           modelId: pick(MODELS),

@@ -17,12 +17,14 @@ import {
 } from './contract/takes';
 import { ClipSchema, ProjectSchema, name, type TrackSchema } from './contract/projects';
 import { AppInfoSchema, CalibrationResultSchema, ModelInfoSchema, SettingsSchema, type DownloadProgressSchema } from './contract/models';
+import { LoopParamsSchema, ProjectMusicParamsSchema, RerollParamsSchema, SongPlanSchema } from './contract/music';
 
 export * from './contract/primitives';
 export * from './contract/generation';
 export * from './contract/takes';
 export * from './contract/projects';
 export * from './contract/models';
+export * from './contract/music';
 
 const empty = z.object({}).strict();
 const ok = z.object({ ok: z.literal(true) });
@@ -46,6 +48,12 @@ export const methods = {
   'app/info': method(empty, AppInfoSchema),
   'jobs/generate': method(GenerateParamsSchema, JobSchema),
   'jobs/continue': method(ContinueParamsSchema, JobSchema),
+  /** A song: sections generated in order, each continuing the previous one's tail with its own prompt. */
+  'jobs/song': method(SongPlanSchema, JobSchema),
+  /** Regenerates one section of a song take with a new seed: a new take, the old one stays in the lineage. */
+  'jobs/reroll': method(RerollParamsSchema, JobSchema),
+  /** An N-bar loop at a tempo, cut on bars at the best-joining point, exported with loop points. */
+  'jobs/loop': method(LoopParamsSchema, JobSchema),
   'jobs/cancel': method(byId, JobSchema),
   'jobs/list': method(empty, z.array(JobSchema)),
   'takes/list': method(TakeQuerySchema, z.object({ takes: z.array(TakeSchema), total: z.number().int() })),
@@ -66,7 +74,8 @@ export const methods = {
   'projects/create': method(z.object({ name }), ProjectSchema),
   'projects/get': method(byId, ProjectSchema),
   'projects/rename': method(z.object({ id, name }), ProjectSchema),
-  'projects/tempo': method(z.object({ id, tempoBpm: z.number().min(20).max(400).nullable() }), ProjectSchema),
+  /** The project's tempo, key and time signature (omitted key/signature: unchanged). */
+  'projects/music': method(ProjectMusicParamsSchema, ProjectSchema),
   'projects/delete': method(byId, ok),
   'tracks/add': method(z.object({ projectId: id, name: name.optional() }), ProjectSchema),
   'tracks/update': method(

@@ -29,11 +29,19 @@ describe('projects', () => {
 
     // Tempo: none until set; 20 to 400 BPM; listed with the project; null clears it.
     expect(renamed.tempoBpm).toBeNull();
-    expect(library.setProjectTempo(a.id, 92.5).tempoBpm).toBe(92.5);
+    expect(renamed).toMatchObject({ key: null, timeSignature: '4/4' });
+    expect(library.setProjectMusic(a.id, { tempoBpm: 92.5 }).tempoBpm).toBe(92.5);
     expect(library.listProjects()[0].tempoBpm).toBe(92.5);
-    expect(() => library.setProjectTempo(a.id, 401)).toThrow(invalid);
-    expect(() => library.setProjectTempo(a.id, Number.NaN)).toThrow(invalid);
-    expect(library.setProjectTempo(a.id, null).tempoBpm).toBeNull();
+    expect(() => library.setProjectMusic(a.id, { tempoBpm: 401 })).toThrow(invalid);
+    expect(() => library.setProjectMusic(a.id, { tempoBpm: Number.NaN })).toThrow(invalid);
+    // Key as typed, stored in one spelling; the signature kept when not given; a key that is none refused.
+    expect(library.setProjectMusic(a.id, { tempoBpm: 92.5, key: 'a#m', timeSignature: '6/8' })).toMatchObject({
+      key: 'Bb minor',
+      timeSignature: '6/8',
+    });
+    expect(library.setProjectMusic(a.id, { tempoBpm: 100 })).toMatchObject({ tempoBpm: 100, key: 'Bb minor', timeSignature: '6/8' });
+    expect(() => library.setProjectMusic(a.id, { tempoBpm: 100, key: 'H major' })).toThrow(invalid);
+    expect(library.setProjectMusic(a.id, { tempoBpm: null, key: null }).tempoBpm).toBeNull();
 
     library.deleteProject(b.id);
     expect(() => library.getProject(b.id)).toThrow(notFound);

@@ -110,7 +110,7 @@ describe('DAW-ready export', () => {
     const { p } = await project(-6);
     const none = await services.call('export/stems', { projectId: p.id, format: 'wav24' });
     expect(readWavChunks(readFileSync(none.mix)).has('acid')).toBe(false);
-    expect((await services.call('projects/tempo', { id: p.id, tempoBpm: 120 })).tempoBpm).toBe(120);
+    expect((await services.call('projects/music', { id: p.id, tempoBpm: 120 })).tempoBpm).toBe(120);
     const result = await services.call('export/stems', { projectId: p.id, format: 'wav24' });
     for (const file of [result.mix, ...result.stems.map((s) => s.file)]) {
       const chunks = readWavChunks(readFileSync(file));
@@ -120,13 +120,13 @@ describe('DAW-ready export', () => {
     expect(decodeBext(readWavChunks(readFileSync(result.stems[0].file)).get('bext')!).description).toMatch(
       /^DAW test - Keys: warm rhodes chords \| seed 21/,
     );
-    await expect(services.call('projects/tempo', { id: p.id, tempoBpm: 1000 })).rejects.toMatchObject({ code: 'invalid-params' });
-    expect((await services.call('projects/tempo', { id: p.id, tempoBpm: null })).tempoBpm).toBeNull();
+    await expect(services.call('projects/music', { id: p.id, tempoBpm: 1000 })).rejects.toMatchObject({ code: 'invalid-params' });
+    expect((await services.call('projects/music', { id: p.id, tempoBpm: null })).tempoBpm).toBeNull();
   });
 
   it('FLAC exports carry the same facts as Vorbis comments, and still decode', async () => {
     const { p } = await project(-6);
-    await services.call('projects/tempo', { id: p.id, tempoBpm: 96 });
+    await services.call('projects/music', { id: p.id, tempoBpm: 96 });
     const result = await services.call('export/stems', { projectId: p.id, format: 'flac24', sampleRate: 44100 });
     const bytes = readFileSync(result.stems[1].file);
     const comment = readVorbisComment(bytes)!;

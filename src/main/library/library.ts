@@ -31,7 +31,8 @@ import {
   insertProject,
   insertTrack,
   renameProjectRow,
-  setProjectTempoRow,
+  setProjectMusicRow,
+  type ProjectMusic,
   selectProject,
   selectProjects,
   updateClipRow,
@@ -333,9 +334,9 @@ export class Library {
     return this.getProject(id);
   }
 
-  setProjectTempo(id: string, tempoBpm: number | null): Project {
+  setProjectMusic(id: string, music: ProjectMusic): Project {
     const now = this.now();
-    this.write(() => setProjectTempoRow(this.db, id, tempoBpm, now));
+    this.write(() => setProjectMusicRow(this.db, id, music, now));
     return this.getProject(id);
   }
 

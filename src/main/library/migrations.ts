@@ -209,6 +209,17 @@ export const MIGRATIONS: readonly Migration[] = [
       db.exec(`ALTER TABLE projects ADD COLUMN tempo_bpm REAL CHECK (tempo_bpm IS NULL OR (tempo_bpm >= 20 AND tempo_bpm <= 400));`);
     },
   },
+  {
+    version: 10,
+    description: 'musical time: project key and signature, take music (sections, loop, measured tempo/key)',
+    up(db) {
+      db.exec(`
+        ALTER TABLE projects ADD COLUMN music_key TEXT;
+        ALTER TABLE projects ADD COLUMN time_signature TEXT NOT NULL DEFAULT '4/4';
+        ALTER TABLE takes ADD COLUMN music TEXT CHECK (music IS NULL OR json_valid(music));
+      `);
+    },
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

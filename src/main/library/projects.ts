@@ -5,6 +5,7 @@
  * past the end of its audio), bumps the project's `updatedAt`, and returns the whole project, which
  * is what the arrangement view redraws from.
  */
+import { normaliseKey, TIME_SIGNATURES, type TimeSignature } from '../../shared/musical-time';
 import { randomUUID } from 'node:crypto';
 import type { Clip, Project, Track } from '../../shared/contract';
 import type { Db } from './connection';
@@ -23,6 +24,8 @@ interface ProjectRow {
   created_at: string;
   updated_at: string;
   tempo_bpm: number | null;
+  music_key: string | null;
+  time_signature: string;
 }
 interface TrackRow {
   id: string;
@@ -97,7 +100,9 @@ function toClip(row: ClipRow): Clip {
 }
 
 function projectRow(db: Db, id: string): ProjectRow {
-  const row = db.prepare('SELECT id, name, created_at, updated_at, tempo_bpm FROM projects WHERE id = ?').get(id) as ProjectRow | undefined;
+  const row = db
+    .prepare('SELECT id, name, created_at, updated_at, tempo_bpm, music_key, time_signature FROM projects WHERE id = ?')
+    .get(id) as ProjectRow | undefined;
   if (!row) throw new LibraryError('not-found', `Project ${shortId(id)} does not exist (it may have been deleted).`);
   return row;
 }
@@ -147,12 +152,22 @@ export function selectProject(db: Db, id: string): Project {
 }
 
 function projectSummary(r: ProjectRow): Omit<Project, 'tracks'> {
-  return { id: r.id, name: r.name, createdAt: r.created_at, updatedAt: r.updated_at, tempoBpm: r.tempo_bpm };
+  return {
+    id: r.id,
+    name: r.name,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+    tempoBpm: r.tempo_bpm,
+    key: r.music_key,
+    timeSignature: (TIME_SIGNATURES as readonly string[]).includes(r.time_signature) ? (r.time_signature as TimeSignature) : '4/4',
+  };
 }
 
 export function selectProjects(db: Db): Omit<Project, 'tracks'>[] {
   const rows = db
-    .prepare('SELECT id, name, created_at, updated_at, tempo_bpm FROM projects ORDER BY updated_at DESC, rowid DESC')
+    .prepare(
+      'SELECT id, name, created_at, updated_at, tempo_bpm, music_key, time_signature FROM projects ORDER BY updated_at DESC, rowid DESC',
+    )
     .all() as ProjectRow[];
   return rows.map(projectSummary);
 }
@@ -174,13 +189,36 @@ export function renameProjectRow(db: Db, id: string, name: string, now: string):
   db.prepare('UPDATE projects SET name = ?, updated_at = ? WHERE id = ?').run(validName(name, 'project'), now, id);
 }
 
-/** The project's tempo in BPM (20 to 400), or null for none: written into exports for a DAW. */
-export function setProjectTempoRow(db: Db, id: string, tempoBpm: number | null, now: string): void {
-  projectRow(db, id);
+export interface ProjectMusic {
+  tempoBpm: number | null;
+  /** Undefined: unchanged. */
+  key?: string | null;
+  timeSignature?: TimeSignature;
+}
+
+/**
+ * The project's tempo in BPM (20 to 400, or null for none: written into exports for a DAW), key
+ * (one of KEYS) and time signature: new generations in the project use them.
+ */
+export function setProjectMusicRow(db: Db, id: string, music: ProjectMusic, now: string): void {
+  const row = projectRow(db, id);
+  const { tempoBpm } = music;
   if (tempoBpm !== null && !(Number.isFinite(tempoBpm) && tempoBpm >= 20 && tempoBpm <= 400)) {
     throw new LibraryError('invalid', `Tempo must be from 20 to 400 BPM, got ${tempoBpm}.`);
   }
-  db.prepare('UPDATE projects SET tempo_bpm = ?, updated_at = ? WHERE id = ?').run(tempoBpm, now, id);
+  const key = music.key === undefined ? row.music_key : music.key === null ? null : normaliseKey(music.key);
+  if (key === null && music.key) throw new LibraryError('invalid', `"${music.key}" is not a key: write it like "A minor" or "F# major".`);
+  const signature = music.timeSignature ?? row.time_signature;
+  if (!(TIME_SIGNATURES as readonly string[]).includes(signature)) {
+    throw new LibraryError('invalid', `Time signature must be one of ${TIME_SIGNATURES.join(', ')}, got ${signature}.`);
+  }
+  db.prepare('UPDATE projects SET tempo_bpm = ?, music_key = ?, time_signature = ?, updated_at = ? WHERE id = ?').run(
+    tempoBpm,
+    key,
+    signature,
+    now,
+    id,
+  );
 }
 
 export function deleteProjectRow(db: Db, id: string): void {

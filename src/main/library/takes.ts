@@ -8,8 +8,10 @@ import {
   EditsSchema,
   TakeKindSchema,
   TakeQuerySchema,
+  TakeMusicSchema,
   TakeSettingsSchema,
   type Edits,
+  type TakeMusic,
   type Take,
   type TakeQuery,
   type TakeSettings,
@@ -40,6 +42,7 @@ export interface NewTake {
   parentId?: string | null;
   region?: { start: number; end: number } | null;
   edits?: Edits | null;
+  music?: TakeMusic | null;
 }
 
 /** One take as a row, before it is inserted. */
@@ -67,6 +70,7 @@ export interface TakeRecord {
   regionStart: number | null;
   regionEnd: number | null;
   edits: string | null;
+  music: string | null;
   createdAt: string;
 }
 
@@ -87,6 +91,7 @@ const scalarFields = z.object({
     .nullable()
     .optional(),
   edits: EditsSchema.nullable().optional(),
+  music: TakeMusicSchema.nullable().optional(),
 });
 
 function parseOrThrow<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
@@ -149,6 +154,7 @@ export function prepareTake(input: NewTake, id: string, createdAt: string, audio
     regionStart: fields.region?.start ?? null,
     regionEnd: fields.region?.end ?? null,
     edits: fields.edits ? JSON.stringify(fields.edits) : null,
+    music: fields.music ? JSON.stringify(fields.music) : null,
     createdAt,
   };
 }
@@ -171,9 +177,9 @@ export function insertTakeRecord(db: Db, r: TakeRecord): void {
   const { lastInsertRowid } = db
     .prepare(
       `INSERT INTO takes (id, kind, prompt_id, title, model_id, model_variant, device, seed, settings, audio_path,
-         sample_rate, channels, samples, code_frames, context_frames, parent_id, region_start, region_end, edits, created_at)
+         sample_rate, channels, samples, code_frames, context_frames, parent_id, region_start, region_end, edits, music, created_at)
        VALUES (@id, @kind, @prompt, @title, @modelId, @modelVariant, @device, @seed, @settings, @audioPath,
-         @sampleRate, @channels, @samples, @codeFrames, @contextFrames, @parentId, @regionStart, @regionEnd, @edits, @createdAt)`,
+         @sampleRate, @channels, @samples, @codeFrames, @contextFrames, @parentId, @regionStart, @regionEnd, @edits, @music, @createdAt)`,
     )
     .run({ ...row, prompt });
   if (codes) db.prepare('INSERT INTO take_codes (take_seq, codes) VALUES (?, ?)').run(lastInsertRowid, codes);
@@ -202,7 +208,7 @@ export function replaceTags(db: Db, id: string, tags: string[]): void {
 
 export const TAKE_COLUMNS = `t.seq, t.id, t.kind, p.text AS prompt, t.title, t.model_id, t.model_variant, t.device, t.seed, t.settings,
   t.audio_path, t.sample_rate, t.channels, t.samples, t.code_frames, t.context_frames, t.parent_id, t.region_start, t.region_end,
-  t.edits, t.favourite, t.created_at, t.deleted_at,
+  t.edits, t.music, t.favourite, t.created_at, t.deleted_at,
   (SELECT json_group_array(g.tag) FROM (SELECT tag FROM take_tags WHERE take_id = t.id ORDER BY tag) g) AS tags`;
 
 export interface TakeRow {
@@ -226,6 +232,7 @@ export interface TakeRow {
   region_start: number | null;
   region_end: number | null;
   edits: string | null;
+  music: string | null;
   favourite: number;
   created_at: string;
   deleted_at: string | null;
@@ -259,6 +266,7 @@ export function toTake(row: TakeRow): Take {
     tags: JSON.parse(row.tags) as string[],
     createdAt: row.created_at,
     deletedAt: row.deleted_at,
+    music: row.music ? (JSON.parse(row.music) as TakeMusic) : null,
   };
 }
 

@@ -242,6 +242,15 @@ export function createServices(options: ServicesOptions): Services {
       );
       return recordJob(job, params);
     },
+    'jobs/song': () => {
+      throw new ApiError('internal', 'Songs are being built.');
+    },
+    'jobs/reroll': () => {
+      throw new ApiError('internal', 'Songs are being built.');
+    },
+    'jobs/loop': () => {
+      throw new ApiError('internal', 'Loops are being built.');
+    },
     'jobs/cancel': ({ id }) => {
       const job = queue.cancel(id);
       if (!job) throw new ApiError('not-found', 'That job is no longer in the queue.');
@@ -282,7 +291,7 @@ export function createServices(options: ServicesOptions): Services {
     'projects/create': ({ name }) => library.createProject(name),
     'projects/get': ({ id }) => library.getProject(id),
     'projects/rename': ({ id, name }) => library.renameProject(id, name),
-    'projects/tempo': ({ id, tempoBpm }) => library.setProjectTempo(id, tempoBpm),
+    'projects/music': ({ id, ...music }) => library.setProjectMusic(id, music),
     'projects/delete': ({ id }) => {
       library.deleteProject(id);
       return { ok: true as const };

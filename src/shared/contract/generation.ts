@@ -1,15 +1,9 @@
 /** Generation requests and the jobs that run them. */
 import { z } from 'zod';
-import { id, MAX_SEED, seconds, text } from './primitives';
+import { id, MAX_SEED, SamplingSchema, seconds, text } from './primitives';
+import { musicFields } from './music';
 
 // ---- generation --------------------------------------------------------------------------------
-
-export const SamplingSchema = z.object({
-  greedy: z.boolean().default(false),
-  temperature: z.number().min(0.01).max(10).default(1),
-  topK: z.number().int().min(0).max(2048).default(250),
-  topP: z.number().min(0.01).max(1).default(1),
-});
 
 const generationFields = {
   /** Length of new audio, in seconds. Longer than the model's window is generated in windows. */
@@ -23,7 +17,12 @@ const generationFields = {
   modelId: id.optional(),
 };
 
-export const GenerateParamsSchema = z.object({ prompt: text(20_000), ...generationFields });
+export const GenerateParamsSchema = z
+  .object({ prompt: text(20_000), ...generationFields, ...musicFields })
+  .refine((p) => p.bars === undefined || p.tempoBpm !== undefined, {
+    message: 'a length in bars needs a tempo (tempoBpm)',
+    path: ['bars'],
+  });
 
 export const RegionSchema = z
   .object({ start: seconds, end: seconds })
@@ -52,11 +51,14 @@ export const ProgressSchema = z.object({
   /** Which window of a long generation (1-based) and how many there are. */
   window: z.number().int().default(1),
   windows: z.number().int().default(1),
+  /** Songs: which section (1-based) is being generated, of how many. */
+  section: z.number().int().optional(),
+  sections: z.number().int().optional(),
 });
 
 export const JobSchema = z.object({
   id,
-  kind: z.enum(['generate', 'continue']),
+  kind: z.enum(['generate', 'continue', 'song', 'reroll', 'loop']),
   status: JobStatusSchema,
   prompt: z.string(),
   seconds: z.number(),

@@ -10,3 +10,10 @@ export const id = z.string().min(1).max(100);
 export const exportRate = z.union([z.literal(32000), z.literal(44100), z.literal(48000)]);
 export const seconds = z.number().finite().min(0).max(36_000);
 export const text = (max: number) => z.string().max(max);
+
+export const SamplingSchema = z.object({
+  greedy: z.boolean().default(false),
+  temperature: z.number().min(0.01).max(10).default(1),
+  topK: z.number().int().min(0).max(2048).default(250),
+  topP: z.number().min(0.01).max(1).default(1),
+});

@@ -1,6 +1,7 @@
 /** Projects: tracks of clips arranged in time. */
 import { z } from 'zod';
 import { id, seconds } from './primitives';
+import { TimeSignatureSchema } from './music';
 
 // ---- projects ----------------------------------------------------------------------------------
 
@@ -34,6 +35,9 @@ export const ProjectSchema = z.object({
   updatedAt: z.string(),
   /** The project's tempo, or null: exports carry it (WAV `acid` chunk) for a DAW. */
   tempoBpm: z.number().nullable(),
+  /** The project's key ("A minor") and time signature: new generations in the project use them. */
+  key: z.string().nullable(),
+  timeSignature: TimeSignatureSchema,
   tracks: z.array(TrackSchema),
 });
 

@@ -1,7 +1,8 @@
 /** Takes: what generation, continuation, edits and imports leave in the library. */
 import { z } from 'zod';
-import { id, text } from './primitives';
-import { RegionSchema, SamplingSchema } from './generation';
+import { id, SamplingSchema, text } from './primitives';
+import { RegionSchema } from './generation';
+import { TakeMusicSchema } from './music';
 
 // ---- takes -------------------------------------------------------------------------------------
 
@@ -45,6 +46,8 @@ export const TakeSchema = z.object({
   tags: z.array(z.string()),
   createdAt: z.string(),
   deletedAt: z.string().nullable(),
+  /** Tempo, key and signature asked for and measured; song sections; loop points. Null for takes made without musical time. */
+  music: TakeMusicSchema.nullable(),
 });
 
 export const TakeQuerySchema = z.object({

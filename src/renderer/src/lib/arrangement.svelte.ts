@@ -100,7 +100,7 @@ export class Arrangement {
   setTempo(tempoBpm: number | null) {
     const id = this.project?.id;
     if (!id) return Promise.resolve(false);
-    return this.run('projects', 'tempo', async () => this.set(await this.client.call('projects/tempo', { id, tempoBpm })));
+    return this.run('projects', 'tempo', async () => this.set(await this.client.call('projects/music', { id, tempoBpm })));
   }
 
   remove() {
