@@ -9,12 +9,14 @@ import {
   type AudioChunk,
   type Codes,
   type DeviceChoice,
+  type GenerateTimings,
   type LongFormProgress,
   type LongFormRequest,
   type ModelVariant,
   type PlanarAudio,
 } from '../engine';
 import type { InstalledModel } from '../models/installed';
+import { maxNewTokensForFrames } from '../../shared/units';
 
 export interface EngineInfo {
   modelId: string;
@@ -29,6 +31,8 @@ export interface EngineInfo {
   hopLength: number;
   windowSeconds: number;
   canEncode: boolean;
+  /** Which decoder path runs and, when not the fastest, why (MusicgenEngine.decoderMode). */
+  decoderMode: { mode: string; cache: string; note?: string };
 }
 
 export interface LoadOptions {
@@ -51,6 +55,7 @@ export interface HostResult {
   guidanceScale: number;
   sampling: { greedy: boolean; temperature: number; topK: number; topP: number };
   seed: number;
+  timings: GenerateTimings;
 }
 
 /** What a generation reports while it runs. */
@@ -88,6 +93,7 @@ export function describeEngine(engine: MusicgenEngine, model: InstalledModel, ca
     hopLength: spec.hopLength,
     windowSeconds: (Math.min(1500, spec.maxPositions - spec.codebooks) * spec.hopLength) / spec.sampleRate,
     canEncode,
+    decoderMode: engine.decoderMode,
   };
 }
 
@@ -96,10 +102,12 @@ export async function runOnEngine(engine: MusicgenEngine, request: LongFormReque
   return {
     takes: result.takes.map((t) => ({ codes: t.codes, seed: t.seed, contextFrames: t.contextFrames, audio: t.audio })),
     warnings: result.warnings,
-    maxNewTokens: result.request.maxNewTokens,
+    // The whole take's steps, not the last window's: what transformers would have needed for it.
+    maxNewTokens: maxNewTokensForFrames(request.newFrames, engine.spec.codebooks),
     guidanceScale: result.request.guidanceScale,
     sampling: result.request.sampling,
     seed: result.request.seed,
+    timings: result.timings,
   };
 }
 

@@ -11,8 +11,10 @@ import { join } from 'node:path';
 import { onnxFile, type ModelVariant } from '../engine/model-files';
 import { resample, toChannels, trim } from '../audio';
 import { STRIDE_FRAMES, planWindows, throwIfAborted, type AudioChunk, type Codes, type LongFormProgress } from '../engine';
-import type { Library } from '../library';
+import type { Library, NewTake } from '../library';
 import type { EngineHost, EngineInfo, HostResult } from './engine-host';
+import { jobResult } from './job-result';
+import { saveTakes, type JobResult } from './keep-takes';
 
 type GenerateParams = z.output<typeof GenerateParamsSchema>;
 type ContinueParams = z.output<typeof ContinueParamsSchema>;
@@ -22,6 +24,10 @@ export interface GenerationDeps {
   host: EngineHost;
   ensureEngine: (modelId?: string) => Promise<EngineInfo>;
   created: (take: Take) => void;
+  /** The data folder: takes the library cannot save are kept in its recovered/ (keep-takes.ts). */
+  dataDir: string;
+  /** Adds to the running job's result: the engine's report, and what could not be saved. */
+  record?: (result: Partial<JobResult>) => void;
 }
 
 /** Streaming preview of a job's takes; chunks after a cancel are dropped. */
@@ -55,7 +61,9 @@ export async function runGenerate(
   report: (p: Progress) => void,
   preview?: Preview,
 ): Promise<string[]> {
+  const loading = performance.now();
   const info = await deps.ensureEngine(params.modelId);
+  const loadMs = performance.now() - loading;
   throwIfAborted(signal);
   const result = await deps.host.generate(
     {
@@ -69,33 +77,31 @@ export async function runGenerate(
     { signal, onProgress: (p) => report(toProgress(p)), onAudio: previewHook(signal, preview) },
   );
   throwIfAborted(signal);
-  return result.takes.map((take) => {
-    const saved = deps.library.saveTake({
-      kind: 'generate',
-      prompt: params.prompt,
-      modelId: info.modelId,
-      modelVariant: info.variant,
-      device: info.device,
-      seed: take.seed,
-      settings: settingsOf(params, result),
-      audio: take.audio,
-      codes: take.codes,
-      contextFrames: 0,
-    });
-    deps.created(saved);
-    return saved.id;
-  });
+  deps.record?.(jobResult(info, result, loadMs));
+  const takes = result.takes.map((take): NewTake => ({
+    kind: 'generate',
+    prompt: params.prompt,
+    modelId: info.modelId,
+    modelVariant: info.variant,
+    device: info.device,
+    seed: take.seed,
+    settings: settingsOf(params, result),
+    audio: take.audio,
+    codes: take.codes,
+    contextFrames: 0,
+  }));
+  return saveTakes(deps, takes);
 }
 
 /**
- * Frames [from, to) of the parent as audio codes for this engine's model: re-encoded from the
- * audio when the model can (always for edited audio), else the stored codes when they are this
- * model's.
+ * Frames [from, to) of the parent as audio codes for this engine's model: the stored codes when
+ * they are this model's (a generated take, or codes imported as a take), else re-encoded from the
+ * audio (always for edited audio).
  */
 async function contextCodes(deps: GenerationDeps, parent: Take, info: EngineInfo, from: number, to: number): Promise<Codes> {
   const stored = parent.modelId === info.modelId ? deps.library.getCodes(parent.id) : null;
   const usable = stored && stored.length === info.codebooks ? stored : null;
-  if (info.canEncode && (parent.kind === 'edit' || parent.kind === 'import' || !usable)) {
+  if (info.canEncode && (parent.kind === 'edit' || !usable)) {
     let audio = trim(deps.library.readAudio(parent.id), from, to);
     if (audio.sampleRate !== info.sampleRate) audio = await resample(audio, info.sampleRate);
     if (audio.channels.length !== info.channels) audio = toChannels(audio, info.channels);
@@ -118,7 +124,9 @@ export async function runContinue(
   preview?: Preview,
 ): Promise<string[]> {
   const parent = deps.library.getTake(params.takeId);
+  const loading = performance.now();
   const info = await deps.ensureEngine(params.modelId);
+  const loadMs = performance.now() - loading;
   const duration = parent.durationSeconds;
   const region = params.region ?? { start: params.extend ? Math.max(0, duration - info.windowSeconds / 2) : 0, end: duration };
   const start = Math.max(0, Math.min(region.start, duration));
@@ -148,7 +156,8 @@ export async function runContinue(
     { signal, onProgress: (p) => report(toProgress(p)), onAudio: previewHook(signal, preview, offsetFrames * info.hopLength) },
   );
   throwIfAborted(signal);
-  const ids: string[] = [];
+  deps.record?.(jobResult(info, result, loadMs));
+  const takes: NewTake[] = [];
   for (const take of result.takes) {
     // The region as the user chose it when the whole context was used (end − frames would store
     // 0.6000000000000001 for 0.6, or a frame-rounded time); else where the kept context starts, in ms.
@@ -163,7 +172,7 @@ export async function runContinue(
       contextFrames += usedPrefix[0].length;
       [audio] = await deps.host.decode([codes]);
     }
-    const saved = deps.library.saveTake({
+    takes.push({
       kind: 'continue',
       prompt,
       modelId: info.modelId,
@@ -177,8 +186,6 @@ export async function runContinue(
       parentId: parent.id,
       region: { start: usedStart, end },
     });
-    deps.created(saved);
-    ids.push(saved.id);
   }
-  return ids;
+  return saveTakes(deps, takes);
 }

@@ -7,13 +7,16 @@
  *
  * An import take has no model: its `modelId` is "import", its `modelVariant` the format the
  * header names (wav, flac, mp3, other) and its `device` the name of the file it came from, so the
- * lineage can say "imported from NAME" even after the take is renamed.
+ * lineage can say "imported from NAME" even after the take is renamed. Imported audio codes are
+ * the exception: they belong to a model, whose id they carry (importCodes).
  */
 import { stat } from 'node:fs/promises';
 import { basename, extname, isAbsolute } from 'node:path';
 import { ApiError, GenerateParamsSchema, type Take, type TakeSettings } from '../../shared/contract';
 import { durationSeconds, probeAudioFile, readAudioFile } from '../audio';
+import type { Codes } from '../engine';
 import type { Library } from '../library';
+import type { EngineHost, EngineInfo } from './engine-host';
 import { toApiError } from './errors';
 
 export const IMPORT_MODEL_ID = 'import';
@@ -64,16 +67,6 @@ async function saveImport(library: Library, path: string, name: string, title: s
     const minutes = Math.round(durationSeconds(audio) / 60);
     throw new ApiError('invalid-params', `"${path}" is ${minutes} minutes long; Continuo imports up to 60 minutes. ${SHORTER}`);
   }
-  const seconds = durationSeconds(audio);
-  // Nothing generated it: the contract's defaults, so anything that reads them gets sane values.
-  const defaults = GenerateParamsSchema.parse({ prompt: '' });
-  const settings: TakeSettings = {
-    seconds,
-    maxNewTokens: 0,
-    guidanceScale: defaults.guidanceScale,
-    sampling: defaults.sampling,
-    variations: 1,
-  };
   return library.saveTake({
     kind: 'import',
     prompt: '',
@@ -82,9 +75,45 @@ async function saveImport(library: Library, path: string, name: string, title: s
     modelVariant: info.format,
     device: name,
     seed: 0,
-    settings,
+    settings: importSettings(durationSeconds(audio)),
     audio,
     codes: null,
+    contextFrames: 0,
+  });
+}
+
+/** Nothing generated an import here: the contract's defaults, so anything that reads them gets sane values. */
+function importSettings(seconds: number): TakeSettings {
+  const defaults = GenerateParamsSchema.parse({ prompt: '' });
+  return { seconds, maxNewTokens: 0, guidanceScale: defaults.guidanceScale, sampling: defaults.sampling, variations: 1 };
+}
+
+/**
+ * Audio codes (as "continuo generate --json" prints them, or a recovered take keeps them) become an
+ * `import` take of the model in use: its audio decoded from the codes and the codes stored, so that
+ * continuing it uses exactly these codes (generation.ts) instead of re-encoding the audio. Its
+ * `modelVariant` is the format, `codes`; codes that do not fit the model fail before anything is saved.
+ */
+export async function importCodes(
+  library: Library,
+  host: EngineHost,
+  info: EngineInfo,
+  codes: Codes,
+  options: ImportOptions,
+): Promise<Take> {
+  const name = cleanName(options.name ?? 'codes');
+  const [audio] = await host.decode([codes]);
+  return library.saveTake({
+    kind: 'import',
+    prompt: '',
+    title: options.title?.trim() || stem(name) || name,
+    modelId: info.modelId,
+    modelVariant: 'codes',
+    device: name,
+    seed: 0,
+    settings: importSettings(durationSeconds(audio)),
+    audio,
+    codes,
     contextFrames: 0,
   });
 }

@@ -7,28 +7,20 @@
 import { join } from 'node:path';
 import { parseParams, type MethodName, type ParsedParams, type ResultOf, type Settings, type Take } from '../../shared/contract';
 import { Library } from '../library';
-import {
-  bestInstalledModel,
-  ensureTestModel,
-  listInstalledModels,
-  modelDirFor,
-  modelVariants,
-  resolveModel,
-  TEST_MODEL_ID,
-} from '../models/installed';
+import { bestInstalledModel, ensureTestModel, listInstalledModels, modelDirFor, resolveModel, TEST_MODEL_ID } from '../models/installed';
 import { InProcessEngineHost, type EngineHost, type EngineInfo } from './engine-host';
 import { toApiError } from './errors';
 import { EventBus } from './event-bus';
-import type { AudioChunk } from '../engine';
+import type { AudioChunk, Codes } from '../engine';
 import { exportStems, exportTake } from './export';
 import { RenderCache } from './render-cache';
 import { runContinue, runGenerate, type GenerationDeps } from './generation';
 import { JobQueue } from './job-queue';
 import { ModelService } from './models-service';
 import { editTake } from './edit';
-import { importTake, type ImportOptions } from './import';
+import { importCodes, importTake, type ImportOptions } from './import';
+import { chooseEngine, type SessionChoice } from './engine-choice';
 import { ApiError } from '../../shared/contract';
-import { pullCommand } from '../../shared/cli-command';
 import { framesToSeconds, secondsToFrames } from '../../shared/units';
 import type { ModelVariant } from '../engine';
 import { writeCalibration } from '../models/fit';
@@ -48,6 +40,13 @@ export interface ServicesOptions {
   calibrateAfterInstall?: boolean;
   /** This computer's memory for the recommendation (default os.totalmem()). */
   totalMemoryBytes?: number;
+  /** Model, variant, device and threads for this instance only, over the saved settings (the CLI's flags). */
+  session?: SessionChoice;
+  /**
+   * Where the library (takes, their audio, jobs, settings) lives, if not in the data folder: the
+   * CLI's --no-save uses a temporary one. Models, exports and recovered takes stay in the data folder.
+   */
+  libraryDir?: string;
 }
 
 type Handlers = { [M in MethodName]: (params: ParsedParams<M>) => Promise<ResultOf<M>> | ResultOf<M> };
@@ -73,6 +72,11 @@ export interface Services {
    * (browser mode's upload, saved to a temporary file): `name` is the file's original name.
    */
   importFile(path: string, options: ImportOptions): Promise<Take>;
+  /**
+   * Audio codes ([codebook][frame], as "continuo generate --json" prints them) as an `import` take
+   * of the model in use, so that continuing it uses exactly these codes (the CLI's continue --codes).
+   */
+  importCodes(codes: Codes, options: ImportOptions): Promise<Take>;
   /** Jobs that a crash interrupted, marked failed at start-up. */
   readonly interruptedJobs: string[];
   idle(): Promise<void>;
@@ -82,7 +86,7 @@ export interface Services {
 export function createServices(options: ServicesOptions): Services {
   const { dataDir } = options;
   const events = new EventBus();
-  const library = Library.open(dataDir);
+  const library = Library.open(options.libraryDir ?? dataDir);
   const interruptedJobs = library.failInterruptedJobs();
   library.checkIntegrity({ repair: true });
   const host = options.host ?? new InProcessEngineHost();
@@ -156,35 +160,16 @@ export function createServices(options: ServicesOptions): Services {
   }
 
   async function ensureEngine(modelId?: string, variantWanted?: ModelVariant): Promise<EngineInfo> {
-    const wanted = modelId ?? settings.modelId ?? undefined;
-    if (wanted && !listInstalledModels(dataDir).some((m) => m.id === wanted)) {
-      throw new ApiError(
-        'model-unavailable',
-        `The model "${wanted}" is not installed. Download it in the Models view (or: ${pullCommand(wanted)}).`,
-      );
-    }
-    const model = resolveModel(dataDir, wanted);
-    const variants = modelVariants(model);
-    if (variantWanted && !variants.includes(variantWanted)) {
-      throw new ApiError(
-        'model-unavailable',
-        `${model.id} has no ${variantWanted} variant installed (installed: ${variants.join(', ') || 'none'}). Download it first: ${pullCommand(model.id, variantWanted)}`,
-      );
-    }
-    const variant = variantWanted ?? (settings.variant && variants.includes(settings.variant) ? settings.variant : (variants[0] ?? 'fp32'));
+    const choice = chooseEngine(dataDir, settings, options.session ?? {}, modelId, variantWanted);
     const before = host.current()?.modelId;
-    // A model installed one folder per variant loads that variant's folder.
-    const info = await host.load(
-      { ...model, dir: modelDirFor(model, variant) },
-      { variant, device: settings.device, threads: settings.threads ?? undefined },
-    );
+    const info = await host.load(choice.model, choice.options);
     // The built-in test model may have just been generated, and "active" moved: tell the views.
     const shown = before !== info.modelId ? models.list().find((m) => m.id === info.modelId) : undefined;
     if (shown) events.emit('model.updated', shown);
     return info;
   }
 
-  const deps: GenerationDeps = { library, host, ensureEngine, created: (take) => events.emit('take.created', take) };
+  const deps: GenerationDeps = { library, host, ensureEngine, created: (take) => events.emit('take.created', take), dataDir };
   /** Streaming preview of a job, when anyone listens for it (the transports do; the CLI does not). */
   const preview = (jobId: string) =>
     events.listens('job.audio') ? (chunk: AudioChunk) => events.emit('job.audio', { jobId, ...chunk }) : undefined;
@@ -223,13 +208,14 @@ export function createServices(options: ServicesOptions): Services {
           sampleRate: engine.sampleRate,
           channels: engine.channels,
           windowSeconds: engine.windowSeconds,
+          decoderMode: engine.decoderMode,
         },
       };
     },
     'jobs/generate': (params) => {
       const job = queue.enqueue(
         { kind: 'generate', prompt: params.prompt, seconds: params.seconds, variations: params.variations, parentId: null },
-        (signal, report, jobId) => runGenerate(deps, params, signal, report, preview(jobId)),
+        (signal, report, jobId, record) => runGenerate({ ...deps, record }, params, signal, report, preview(jobId)),
       );
       return recordJob(job, params);
     },
@@ -238,7 +224,7 @@ export function createServices(options: ServicesOptions): Services {
       const prompt = params.prompt ?? parent.prompt;
       const job = queue.enqueue(
         { kind: 'continue', prompt, seconds: params.seconds, variations: params.variations, parentId: parent.id },
-        (signal, report, jobId) => runContinue(deps, params, signal, report, preview(jobId)),
+        (signal, report, jobId, record) => runContinue({ ...deps, record }, params, signal, report, preview(jobId)),
       );
       return recordJob(job, params);
     },
@@ -350,6 +336,17 @@ export function createServices(options: ServicesOptions): Services {
     async importFile(path, options) {
       try {
         return await importFile(path, options);
+      } catch (error) {
+        throw toApiError(error);
+      }
+    },
+    async importCodes(codes, options) {
+      try {
+        // Decoding needs the engine: after the jobs that hold it.
+        await queue.idle();
+        const take = await importCodes(library, host, await ensureEngine(), codes, options);
+        events.emit('take.created', take);
+        return take;
       } catch (error) {
         throw toApiError(error);
       }

@@ -7,7 +7,15 @@ import { randomUUID } from 'node:crypto';
 import type { Job, Progress } from '../../shared/contract';
 import { isCancelled } from '../engine';
 
-export type JobBody = (signal: AbortSignal, report: (progress: Progress) => void, jobId: string) => Promise<string[]>;
+type JobResult = NonNullable<Job['result']>;
+
+/** A job's work: `report` publishes progress, `record` adds to the job's result (merged into what is there). */
+export type JobBody = (
+  signal: AbortSignal,
+  report: (progress: Progress) => void,
+  jobId: string,
+  record: (result: Partial<JobResult>) => void,
+) => Promise<string[]>;
 
 export interface JobHooks {
   changed: (job: Job) => void;
@@ -85,7 +93,12 @@ export class JobQueue {
     this.running = next;
     this.update(next, { status: 'running', startedAt: new Date().toISOString() });
     try {
-      const takeIds = await next.body(next.controller.signal, (progress) => this.update(next, { progress }), next.job.id);
+      const takeIds = await next.body(
+        next.controller.signal,
+        (progress) => this.update(next, { progress }),
+        next.job.id,
+        (result) => this.update(next, { result: { ...next.job.result, ...result } as JobResult }),
+      );
       if (next.controller.signal.aborted) this.finish(next, { status: 'cancelled' });
       else this.finish(next, { status: 'done', takeIds });
     } catch (error) {

@@ -56,6 +56,49 @@ export const ProgressSchema = z.object({
   sections: z.number().int().optional(),
 });
 
+/**
+ * What a generation job reports beyond its takes, once the engine has run: the model and device
+ * that ran it, the request as resolved (the seed drawn, the model's defaults applied), warnings and
+ * timings. The CLI's --json prints them; the studio may show them.
+ */
+export const JobResultSchema = z.object({
+  modelId: z.string(),
+  variant: z.string(),
+  device: z.string(),
+  deviceReason: z.string(),
+  seed: z.number().int(),
+  /** Decoder steps for the whole take, as transformers counts them: new frames + codebooks − 1. */
+  maxNewTokens: z.number().int(),
+  guidanceScale: z.number(),
+  sampling: SamplingSchema,
+  warnings: z.array(z.string()),
+  timings: z.object({
+    /** Loading the model for this job (about 0 when it was loaded already). */
+    loadMs: z.number(),
+    textEncoderMs: z.number(),
+    decoderMs: z.number(),
+    decoderRunMs: z.number(),
+    steps: z.number().int(),
+    msPerStep: z.number(),
+    p95StepMs: z.number(),
+    codecMs: z.number(),
+    totalMs: z.number(),
+  }),
+  /**
+   * Set when the library could not save every take (the job then fails): why, the takes it did
+   * save, and where each other take's audio (WAV) and codes (JSON) were kept instead; `lost` says
+   * why some could not be kept anywhere.
+   */
+  unsaved: z
+    .object({
+      reason: z.string(),
+      savedTakeIds: z.array(id),
+      kept: z.array(z.object({ take: z.number().int(), audio: z.string(), codes: z.string() })),
+      lost: z.string().optional(),
+    })
+    .optional(),
+});
+
 export const JobSchema = z.object({
   id,
   kind: z.enum(['generate', 'continue', 'song', 'reroll', 'loop']),
@@ -70,4 +113,6 @@ export const JobSchema = z.object({
   createdAt: z.string(),
   startedAt: z.string().nullable(),
   finishedAt: z.string().nullable(),
+  /** Set once the engine has run a generation (see JobResultSchema). */
+  result: JobResultSchema.optional(),
 });

@@ -84,6 +84,8 @@ export const AppInfoSchema = z.object({
       sampleRate: z.number(),
       channels: z.number(),
       windowSeconds: z.number(),
+      /** Which decoder path runs (split, merged, pair; the two-block cache) and, when not the fastest, why. */
+      decoderMode: z.object({ mode: z.string(), cache: z.string(), note: z.string().optional() }).optional(),
     })
     .nullable(),
 });
