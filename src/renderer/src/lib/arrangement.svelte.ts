@@ -96,11 +96,11 @@ export class Arrangement {
     return this.run('projects', 'rename', async () => this.set(await this.client.call('projects/rename', { id, name })));
   }
 
-  /** The project's tempo (BPM), or null: exports carry it for a DAW. */
-  setTempo(tempoBpm: number | null) {
+  /** The project's tempo (BPM, or null), key (or null) and time signature: exports carry them for a DAW. */
+  setMusic(music: { tempoBpm: number | null; key: string | null; timeSignature: Project['timeSignature'] }) {
     const id = this.project?.id;
     if (!id) return Promise.resolve(false);
-    return this.run('projects', 'tempo', async () => this.set(await this.client.call('projects/music', { id, tempoBpm })));
+    return this.run('projects', 'music', async () => this.set(await this.client.call('projects/music', { id, ...music })));
   }
 
   remove() {

@@ -6,12 +6,14 @@
  * themselves and only use this for the client and cross-view actions.
  */
 import { SvelteMap, SvelteSet } from 'svelte/reactivity';
-import { MAX_SEED } from '../../../shared/contract';
-import type { AppInfo, ContinuoClient, Job, ModelInfo, Settings, Take } from '../../../shared/contract';
+import { LOOP_BARS, MAX_SEED, MAX_SONG_SECONDS } from '../../../shared/contract';
+import type { AppInfo, ContinuoClient, Job, ModelInfo, SectionPlan, Settings, Take } from '../../../shared/contract';
+import { barsToSeconds, type TimeSignature } from '../../../shared/musical-time';
 import type { ClientMode } from './client';
 import { errorMessage } from './errors';
-import { truncate } from './format';
+import { duration, truncate } from './format';
 import { PreviewPlayer } from './preview.svelte';
+import { fromPlan, planSeconds, SONG_PRESETS, toPlan, type DraftSection } from './song';
 
 export type View = 'studio' | 'arrange' | 'models' | 'settings';
 export const VIEWS: { id: View; label: string }[] = [
@@ -25,9 +27,25 @@ export const MIN_SECONDS = 1;
 export const MAX_SECONDS = 120;
 export const DEFAULT_WINDOW_SECONDS = 30;
 
+/** What the prompt panel makes: a take (or several), a loop cut on bars, or a song of planned sections. */
+export type PromptMode = 'take' | 'loop' | 'song';
+export type LoopBars = (typeof LOOP_BARS)[number];
+
 export interface PromptState {
+  mode: PromptMode;
+  /** The prompt; in song mode, the song's style shared by every section. */
   text: string;
   seconds: number;
+  /** Musical time: null tempo/key leave them to the prompt and the model. */
+  tempoBpm: number | null;
+  key: string | null;
+  timeSignature: TimeSignature;
+  /** A take's length is typed in seconds or in bars (bars need a tempo). */
+  lengthUnit: 'seconds' | 'bars';
+  bars: number;
+  loopBars: LoopBars;
+  songTitle: string;
+  sections: DraftSection[];
   guidance: number;
   temperature: number;
   topK: number;
@@ -56,8 +74,17 @@ export interface PlayerHandle {
 }
 
 export const DEFAULT_PROMPT: PromptState = {
+  mode: 'take',
   text: '',
   seconds: 10,
+  tempoBpm: null,
+  key: null,
+  timeSignature: '4/4',
+  lengthUnit: 'seconds',
+  bars: 8,
+  loopBars: 4,
+  songTitle: '',
+  sections: [],
   guidance: 3,
   temperature: 1,
   topK: 250,
@@ -97,7 +124,7 @@ export class Studio {
   selectedTake = $state<Take | null>(null);
   selectError = $state<string | null>(null);
 
-  prompt = $state<PromptState>({ ...DEFAULT_PROMPT });
+  prompt = $state<PromptState>({ ...DEFAULT_PROMPT, sections: fromPlan(SONG_PRESETS[1].sections) });
   generating = $state(false);
   generateError = $state<string | null>(null);
 
@@ -106,6 +133,11 @@ export class Studio {
   readonly takes = new SvelteMap<string, Take>();
   /** Jobs this window started: their first take is selected when they finish. */
   readonly ownJobs = new SvelteSet<string>();
+  /**
+   * The plans of songs and re-rolls this window started, by job, and the first section each
+   * generates (a re-roll keeps those before it): the queue draws their sections while they are made.
+   */
+  readonly songJobs = new SvelteMap<string, { plan: SectionPlan[]; first: number }>();
   /** Streaming preview of the running job: its growing waveform, and its sound for jobs of this window. */
   readonly preview = new PreviewPlayer();
   /** Bumped when the prompt panel should take focus (after Reuse). */
@@ -257,11 +289,18 @@ export class Studio {
     }
   }
 
-  /** The generation settings of the prompt panel, as the contract takes them. */
+  /** The length of new audio in seconds: typed, or the bars at the panel's tempo. */
+  promptSeconds = $derived.by(() => {
+    const p = this.prompt;
+    if (p.lengthUnit === 'bars' && p.tempoBpm) return barsToSeconds(p.bars, { tempoBpm: p.tempoBpm, timeSignature: p.timeSignature });
+    return p.seconds;
+  });
+
+  /** The generation settings of the prompt panel, as the contract takes them (continuations use them too). */
   generationParams() {
     const p = this.prompt;
     return {
-      seconds: p.seconds,
+      seconds: Math.min(300, Math.max(0.1, this.promptSeconds)),
       guidanceScale: p.guidance,
       sampling: { greedy: p.greedy, temperature: p.temperature, topK: p.topK, topP: p.topP },
       seed: p.keepSeed && p.seed != null ? p.seed : undefined,
@@ -269,11 +308,36 @@ export class Studio {
     };
   }
 
+  /** The panel's tempo, key and signature, as generate, loop and song take them. */
+  private musicParams() {
+    const p = this.prompt;
+    return { tempoBpm: p.tempoBpm ?? undefined, key: p.key ?? undefined, timeSignature: p.timeSignature };
+  }
+
+  /** Why the panel cannot submit as it stands (said next to the button), or null. */
+  promptProblem(): string | null {
+    const p = this.prompt;
+    if (p.mode === 'song') {
+      if (!p.tempoBpm) return 'A song is planned in bars: set its tempo first.';
+      if (!p.sections.length) return 'Add a section to the song first.';
+      if (!p.text.trim() && p.sections.some((s) => !s.prompt.trim()))
+        return 'Describe the song’s style, or give every section its own prompt.';
+      const seconds = planSeconds(p.sections, p.tempoBpm, p.timeSignature);
+      if (seconds > MAX_SONG_SECONDS) return `The plan lasts ${duration(seconds)}: a song can last up to ${MAX_SONG_SECONDS / 60} minutes.`;
+      return null;
+    }
+    if (!p.text.trim()) return 'Describe the music you want first, for example “warm lo-fi piano with vinyl crackle, 80 bpm”.';
+    if (p.mode === 'loop' && !p.tempoBpm) return 'A loop is cut on bars: set a tempo first.';
+    if (p.mode === 'take' && p.lengthUnit === 'bars' && !p.tempoBpm)
+      return 'A length in bars needs a tempo: set one, or give the length in seconds.';
+    return null;
+  }
+
   async generate(): Promise<void> {
     if (this.generating) return;
-    const text = this.prompt.text.trim();
-    if (!text) {
-      this.generateError = 'Describe the music you want first, for example “warm lo-fi piano with vinyl crackle, 80 bpm”.';
+    const problem = this.promptProblem();
+    if (problem) {
+      this.generateError = problem;
       this.promptFocus++;
       return;
     }
@@ -281,7 +345,7 @@ export class Studio {
     this.generateError = null;
     this.preview.prime();
     try {
-      const job = await this.client.call('jobs/generate', { prompt: text, ...this.generationParams() });
+      const job = await this.submit();
       this.ownJobs.add(job.id);
       this.upsertJob(job);
     } catch (e) {
@@ -291,12 +355,67 @@ export class Studio {
     }
   }
 
+  private submit(): Promise<Job> {
+    const p = this.prompt;
+    const text = p.text.trim();
+    const { seconds, variations, ...choices } = this.generationParams();
+    if (p.mode === 'loop') {
+      return this.client.call('jobs/loop', {
+        prompt: text,
+        ...this.musicParams(),
+        tempoBpm: p.tempoBpm!,
+        bars: p.loopBars,
+        variations,
+        ...choices,
+      });
+    }
+    if (p.mode === 'song') {
+      const sections = toPlan(p.sections);
+      return this.client
+        .call('jobs/song', {
+          title: p.songTitle.trim() || undefined,
+          prompt: text,
+          ...this.musicParams(),
+          tempoBpm: p.tempoBpm!,
+          sections,
+          ...choices,
+        })
+        .then((job) => {
+          this.songJobs.set(job.id, { plan: sections, first: 0 });
+          return job;
+        });
+    }
+    const bars = p.lengthUnit === 'bars' && p.tempoBpm ? p.bars : undefined;
+    return this.client.call('jobs/generate', { prompt: text, seconds, variations, ...choices, ...this.musicParams(), bars });
+  }
+
+  /** Re-rolls one section of a song take: a new take; the queue draws it like the song it remakes. */
+  async reroll(take: Take, section: number, mode: 'branch' | 'in-place', prompt?: string): Promise<Job> {
+    const job = await this.client.call('jobs/reroll', { takeId: take.id, section, mode, prompt });
+    const plan = take.music?.song?.plan;
+    if (plan) this.songJobs.set(job.id, { plan, first: section });
+    this.ownJobs.add(job.id);
+    this.upsertJob(job);
+    return job;
+  }
+
   /** Copies a take's prompt, settings and seed into the prompt panel. */
   reuse(take: Take): void {
     const s = take.settings;
+    const music = take.music;
+    const song = music?.song;
     this.prompt = {
-      text: take.prompt,
+      ...this.prompt,
+      mode: song ? 'song' : music?.loop ? 'loop' : 'take',
+      text: song ? song.prompt : take.prompt,
       seconds: clampSeconds(s.seconds),
+      tempoBpm: music?.tempoBpm ?? null,
+      key: music?.key ?? null,
+      timeSignature: music?.timeSignature ?? '4/4',
+      lengthUnit: 'seconds',
+      loopBars: (LOOP_BARS as readonly number[]).includes(music?.loop?.bars ?? 0) ? (music!.loop!.bars as LoopBars) : this.prompt.loopBars,
+      songTitle: song?.title ?? this.prompt.songTitle,
+      sections: song ? fromPlan(song.plan) : this.prompt.sections,
       guidance: s.guidanceScale,
       temperature: s.sampling.temperature,
       topK: s.sampling.topK,
