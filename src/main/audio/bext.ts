@@ -95,6 +95,73 @@ export function decodeAcid(chunk: Uint8Array): AcidInfo {
   return { tempoBpm: b.readFloatLE(20), beats: b.readUInt32LE(12), meter: [b.readUInt16LE(18), b.readUInt16LE(16)] };
 }
 
+/**
+ * The `smpl` chunk (MIDI Sample Dump / RIFF sampler chunk; read by samplers, Kontakt, Logic, REAPER,
+ * Ableton and others): loop points, so a loop export repeats at once when dropped in. Written as
+ * the 36-byte header (manufacturer and product 0, sample period in ns, unity note, no pitch
+ * fraction or SMPTE offset) and one 24-byte loop record. The format stores a loop's end as its
+ * LAST sample, inclusive; here `loopEnd` and a decoded loop's `end` are exclusive, as everywhere
+ * else in Continuo, and converted at the boundary.
+ */
+export interface SmplInfo {
+  sampleRate: number;
+  /** First sample of the loop. */
+  loopStart: number;
+  /** Sample after the loop's last (exclusive). */
+  loopEnd: number;
+  /** MIDI note at which the sample plays at its recorded pitch; 60 (middle C) by default. */
+  unityNote?: number;
+}
+
+export interface SmplLoop {
+  start: number;
+  /** Exclusive: the stored (inclusive) end + 1. */
+  end: number;
+  /** 0 forward, 1 alternating (ping-pong), 2 backward. */
+  type: number;
+}
+
+const SMPL_HEADER = 36;
+const SMPL_LOOP = 24;
+/** The sample period is stored in whole nanoseconds, which cannot tell 48000 Hz from 48001 Hz: decoding prefers these. */
+const COMMON_RATES = [8000, 11025, 16000, 22050, 24000, 32000, 44100, 48000, 88200, 96000, 176400, 192000];
+
+export function encodeSmpl(info: SmplInfo): Buffer {
+  const { sampleRate, loopStart, loopEnd } = info;
+  if (!Number.isInteger(loopStart) || !Number.isInteger(loopEnd) || loopStart < 0 || loopEnd <= loopStart || loopEnd > 0xffffffff) {
+    throw new RangeError(`Loop ${loopStart}–${loopEnd} is not a range of whole samples: it needs 0 <= start < end.`);
+  }
+  const chunk = Buffer.alloc(SMPL_HEADER + SMPL_LOOP);
+  chunk.writeUInt32LE(0, 0); // manufacturer: none
+  chunk.writeUInt32LE(0, 4); // product
+  chunk.writeUInt32LE(Math.round(1e9 / sampleRate), 8);
+  chunk.writeUInt32LE(info.unityNote ?? 60, 12);
+  chunk.writeUInt32LE(0, 16); // pitch fraction
+  chunk.writeUInt32LE(0, 20); // SMPTE format: none
+  chunk.writeUInt32LE(0, 24); // SMPTE offset
+  chunk.writeUInt32LE(1, 28); // loops
+  chunk.writeUInt32LE(0, 32); // sampler-specific bytes after the loops
+  chunk.writeUInt32LE(0, SMPL_HEADER); // cue point id
+  chunk.writeUInt32LE(0, SMPL_HEADER + 4); // forward
+  chunk.writeUInt32LE(loopStart, SMPL_HEADER + 8);
+  chunk.writeUInt32LE(loopEnd - 1, SMPL_HEADER + 12);
+  chunk.writeUInt32LE(0, SMPL_HEADER + 16); // fraction
+  chunk.writeUInt32LE(0, SMPL_HEADER + 20); // play count: forever
+  return chunk;
+}
+
+export function decodeSmpl(chunk: Uint8Array): { sampleRate: number; unityNote: number; loops: SmplLoop[] } {
+  const b = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+  const period = b.readUInt32LE(8);
+  const sampleRate = COMMON_RATES.find((rate) => Math.round(1e9 / rate) === period) ?? Math.round(1e9 / period);
+  const count = Math.min(b.readUInt32LE(28), Math.floor((b.length - SMPL_HEADER) / SMPL_LOOP));
+  const loops = Array.from({ length: count }, (_, i) => {
+    const at = SMPL_HEADER + i * SMPL_LOOP;
+    return { start: b.readUInt32LE(at + 8), end: b.readUInt32LE(at + 12) + 1, type: b.readUInt32LE(at + 4) };
+  });
+  return { sampleRate, unityNote: b.readUInt32LE(12), loops };
+}
+
 /** Inserts chunks right after `WAVE` (where BWF puts `bext`), fixing the RIFF size. */
 export function insertWavChunks(wav: Buffer, chunks: { id: string; data: Uint8Array }[]): Buffer {
   if (wav.toString('latin1', 0, 4) !== 'RIFF' || wav.toString('latin1', 8, 12) !== 'WAVE') {
