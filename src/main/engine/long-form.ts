@@ -119,7 +119,11 @@ export async function generateLongForm(
     });
   }
   const codecStart = performance.now();
-  const audio = await engine.decode(codes);
+  // A caller that stitches several generations (a song's sections) decodes once, at the end.
+  const audio =
+    request.decodeAudio === false && !streamer
+      ? codes.map(() => ({ sampleRate: spec.sampleRate, channels: [] as Float32Array[] }))
+      : await engine.decode(codes);
   timings.codecMs = performance.now() - codecStart;
   if (streamer) {
     throwIfAborted(hooks.signal);

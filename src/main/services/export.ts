@@ -6,7 +6,8 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Project, Take } from '../../shared/contract';
 import { applyGain, encodeFlac, encodeWav, frameCount, loudnessLufs, peakDb, resample, toChannels, type AudioData } from '../audio';
-import { encodeAcid, encodeBext, insertWavChunks, type BextInfo } from '../audio/bext';
+import { encodeAcid, encodeBext, encodeSmpl, insertWavChunks, type BextInfo } from '../audio/bext';
+import { barToSample, type TimeSignature } from '../../shared/musical-time';
 import { insertVorbisComment } from '../audio/flac-tags';
 import { arrangementFrames, renderMix, type RenderTrack } from '../audio/render-mix';
 import { limitTruePeak, truePeakDb } from '../audio/true-peak';
@@ -15,19 +16,29 @@ import type { Library } from '../library';
 
 export type ExportFormat = 'wav16' | 'wav24' | 'wav32f' | 'flac16' | 'flac24';
 
-/** WAV metadata: Broadcast WAV `bext`, and `acid` (tempo) where the project has one; FLAC gets them as Vorbis comments. */
+/**
+ * WAV metadata: Broadcast WAV `bext`; `acid` (tempo, meter, beats) where a tempo is known; and for a
+ * loop, `smpl` with one forward loop over the whole file, so a sampler or DAW loops it at once.
+ * FLAC gets the same facts as Vorbis comments.
+ */
 export interface FileMetadata {
   bext?: BextInfo;
   tempoBpm?: number | null;
+  timeSignature?: TimeSignature | null;
+  /** The file is a loop from its first to its last sample. */
+  loop?: boolean;
 }
 
 export async function encodeForExport(audio: AudioData, format: ExportFormat, meta: FileMetadata = {}): Promise<Buffer> {
   const chunks: { id: string; data: Uint8Array }[] = [];
+  const frames = frameCount(audio);
   if (meta.bext) chunks.push({ id: 'bext', data: encodeBext(meta.bext) });
   if (meta.tempoBpm) {
-    const beats = (frameCount(audio) / audio.sampleRate) * (meta.tempoBpm / 60);
-    chunks.push({ id: 'acid', data: encodeAcid({ tempoBpm: meta.tempoBpm, beats }) });
+    const beats = (frames / audio.sampleRate) * (meta.tempoBpm / 60);
+    const [numerator, denominator] = (meta.timeSignature ?? '4/4').split('/').map(Number);
+    chunks.push({ id: 'acid', data: encodeAcid({ tempoBpm: meta.tempoBpm, beats, meter: [numerator, denominator] }) });
   }
+  if (meta.loop) chunks.push({ id: 'smpl', data: encodeSmpl({ sampleRate: audio.sampleRate, loopStart: 0, loopEnd: frames }) });
   const wav = (bytes: Buffer) => (chunks.length ? insertWavChunks(bytes, chunks) : bytes);
   // FLAC: the same facts as Vorbis comments.
   const tags: Record<string, string> = {};
@@ -37,6 +48,9 @@ export async function encodeForExport(audio: AudioData, format: ExportFormat, me
     tags.TIME_REFERENCE = String(meta.bext.timeReference ?? 0);
   }
   if (meta.tempoBpm) tags.BPM = String(meta.tempoBpm);
+  if (meta.timeSignature) tags.TIMESIGNATURE = meta.timeSignature;
+  // The loop tags game engines and some samplers read from Vorbis comments.
+  if (meta.loop) Object.assign(tags, { LOOPSTART: '0', LOOPLENGTH: String(frames) });
   const flac = (bytes: Buffer) => (Object.keys(tags).length ? insertVorbisComment(bytes, tags) : bytes);
   switch (format) {
     case 'wav16':
@@ -153,8 +167,12 @@ export async function exportTake(
   levels: LevelOptions = {},
 ): Promise<ExportResult> {
   const take = library.getTake(id);
+  const music = take.music;
+  const loop =
+    music?.loop && music.tempoBpm ? { bars: music.loop.bars, tempoBpm: music.tempoBpm, timeSignature: music.timeSignature ?? '4/4' } : null;
   let audio = library.readAudio(id);
-  if (audio.sampleRate !== sampleRate) audio = await resample(audio, sampleRate);
+  if (loop) audio = await resampleLoop(audio, sampleRate, barToSample(loop.bars, loop, sampleRate));
+  else if (audio.sampleRate !== sampleRate) audio = await resample(audio, sampleRate);
   const levelled = levelForExport(audio, format, levels, 'The take');
   mkdirSync(exportsDir, { recursive: true });
   const file = join(exportsDir, `${slug(take.title ?? take.prompt)}-${take.id.slice(0, 8)}.${extensionOf(format)}`);
@@ -166,8 +184,33 @@ export async function exportTake(
     loudnessLufs: levelled.loudnessLufs,
     truePeakDb: levelled.truePeakDb,
   };
-  writeFileAtomic(file, await encodeForExport(levelled.audio, format, { bext }));
+  const meta = { bext, tempoBpm: music?.tempoBpm, timeSignature: music?.timeSignature, loop: loop !== null };
+  writeFileAtomic(file, await encodeForExport(levelled.audio, format, meta));
   return { file, loudnessLufs: finite(levelled.loudnessLufs), truePeakDb: finite(levelled.truePeakDb), warnings: levelled.warnings };
+}
+
+/**
+ * A loop at another rate, exactly `length` samples long (N bars at the new rate). It is resampled
+ * as a cycle — its tail before it and its head after it — so the filter sees the wrap, not silence,
+ * and the loop point stays click-free.
+ */
+async function resampleLoop(audio: AudioData, sampleRate: number, length: number): Promise<AudioData> {
+  const frames = frameCount(audio);
+  if (audio.sampleRate === sampleRate && frames === length) return audio;
+  const pad = Math.min(frames, Math.round(audio.sampleRate * 0.1));
+  const cycled: AudioData = {
+    sampleRate: audio.sampleRate,
+    channels: audio.channels.map((c) => {
+      const out = new Float32Array(frames + 2 * pad);
+      out.set(c.subarray(frames - pad), 0);
+      out.set(c, pad);
+      out.set(c.subarray(0, pad), pad + frames);
+      return out;
+    }),
+  };
+  const resampled = audio.sampleRate === sampleRate ? cycled : await resample(cycled, sampleRate);
+  const start = Math.round((pad * sampleRate) / audio.sampleRate);
+  return { sampleRate, channels: resampled.channels.map((c) => c.slice(start, start + length)) };
 }
 
 export interface StemExport {
@@ -261,11 +304,18 @@ export async function exportStems(
     const file = join(folder, `${String(i + 1).padStart(2, '0')}-${slug(track.name, 'track')}.${ext}`);
     const prompts = [...new Set(track.clips.map((c) => describeTake(library.getTake(c.takeId))))].join(' / ');
     const description = `${project.name} - ${track.name}: ${prompts}`;
-    writeFileAtomic(file, await encodeForExport(stem, format, { bext: bext(description, false), tempoBpm: project.tempoBpm }));
+    writeFileAtomic(
+      file,
+      await encodeForExport(stem, format, {
+        bext: bext(description, false),
+        tempoBpm: project.tempoBpm,
+        timeSignature: project.timeSignature,
+      }),
+    );
     files.push({ trackId: track.id, file });
   }
   const mixFile = join(folder, `mix.${ext}`);
-  const mixMeta = { bext: bext(`${project.name} - mix`, true), tempoBpm: project.tempoBpm };
+  const mixMeta = { bext: bext(`${project.name} - mix`, true), tempoBpm: project.tempoBpm, timeSignature: project.timeSignature };
   writeFileAtomic(mixFile, await encodeForExport(levelled.audio, format, mixMeta));
   return {
     folder,

@@ -15,6 +15,7 @@ import type { Library, NewTake } from '../library';
 import type { EngineHost, EngineInfo, HostResult } from './engine-host';
 import { jobResult } from './job-result';
 import { saveTakes, type JobResult } from './keep-takes';
+import { lengthInFrames, measuredTakeMusic, modelPrompt } from './music';
 
 type GenerateParams = z.output<typeof GenerateParamsSchema>;
 type ContinueParams = z.output<typeof ContinueParamsSchema>;
@@ -65,11 +66,12 @@ export async function runGenerate(
   const info = await deps.ensureEngine(params.modelId);
   const loadMs = performance.now() - loading;
   throwIfAborted(signal);
+  const length = lengthInFrames(params, params, info);
   const result = await deps.host.generate(
     {
-      prompts: [params.prompt],
+      prompts: [modelPrompt(params.prompt, params)],
       variations: params.variations,
-      newFrames: secondsToFrames(params.seconds, info),
+      newFrames: length.frames,
       guidanceScale: params.guidanceScale,
       sampling: params.sampling,
       seed: params.seed,
@@ -85,10 +87,11 @@ export async function runGenerate(
     modelVariant: info.variant,
     device: info.device,
     seed: take.seed,
-    settings: settingsOf(params, result),
+    settings: settingsOf({ ...params, seconds: length.seconds }, result),
     audio: take.audio,
     codes: take.codes,
     contextFrames: 0,
+    music: measuredTakeMusic(take.audio, params),
   }));
   return saveTakes(deps, takes);
 }
@@ -138,6 +141,8 @@ export async function runContinue(
   const prefix = params.extend ? await contextCodes(deps, parent, info, 0, start) : undefined;
   throwIfAborted(signal);
   const prompt = params.prompt ?? parent.prompt;
+  // A continuation keeps the parent's tempo and key (in the prompt the model sees, and on the take).
+  const requested = parent.music ?? {};
   // An extended take's audio starts with the parent's beginning: the preview is placed after it.
   const newFrames = secondsToFrames(params.seconds, info);
   const windowFrames = Math.round((info.windowSeconds * info.sampleRate) / info.hopLength);
@@ -145,7 +150,7 @@ export async function runContinue(
   const offsetFrames = prefix && prefix[0].length > 0 ? prefix[0].length + context[0].length - usedContext : 0;
   const result = await deps.host.generate(
     {
-      prompts: [prompt],
+      prompts: [modelPrompt(prompt, requested)],
       variations: params.variations,
       newFrames,
       guidanceScale: params.guidanceScale,
@@ -185,6 +190,7 @@ export async function runContinue(
       contextFrames,
       parentId: parent.id,
       region: { start: usedStart, end },
+      music: measuredTakeMusic(audio, requested),
     });
   }
   return saveTakes(deps, takes);

@@ -15,6 +15,9 @@ import type { AudioChunk, Codes } from '../engine';
 import { exportStems, exportTake } from './export';
 import { RenderCache } from './render-cache';
 import { runContinue, runGenerate, type GenerationDeps } from './generation';
+import { runLoop } from './loop';
+import { rerollTarget, runReroll, runSong } from './song';
+import { barsToSeconds } from '../../shared/musical-time';
 import { JobQueue } from './job-queue';
 import { ModelService } from './models-service';
 import { editTake } from './edit';
@@ -228,14 +231,38 @@ export function createServices(options: ServicesOptions): Services {
       );
       return recordJob(job, params);
     },
-    'jobs/song': () => {
-      throw new ApiError('internal', 'Songs are being built.');
+    'jobs/song': (params) => {
+      const time = { tempoBpm: params.tempoBpm, timeSignature: params.timeSignature };
+      const bars = params.sections.reduce((sum, s) => sum + s.bars, 0);
+      const prompt = params.title ?? (params.prompt || params.sections.map((s) => s.prompt).join(' / '));
+      const job = queue.enqueue(
+        { kind: 'song', prompt, seconds: barsToSeconds(bars, time), variations: 1, parentId: null },
+        (signal, report) => runSong(deps, params, signal, report),
+      );
+      return recordJob(job, params);
     },
-    'jobs/reroll': () => {
-      throw new ApiError('internal', 'Songs are being built.');
+    'jobs/reroll': (params) => {
+      const parent = library.getTake(params.takeId);
+      const section = rerollTarget(parent, params.section).sections[params.section];
+      const job = queue.enqueue(
+        {
+          kind: 'reroll',
+          prompt: `${parent.title ?? parent.prompt}: ${section.name} (${params.mode})`,
+          seconds: parent.durationSeconds,
+          variations: 1,
+          parentId: parent.id,
+        },
+        (signal, report) => runReroll(deps, params, signal, report),
+      );
+      return recordJob(job, params);
     },
-    'jobs/loop': () => {
-      throw new ApiError('internal', 'Loops are being built.');
+    'jobs/loop': (params) => {
+      const seconds = barsToSeconds(params.bars, { tempoBpm: params.tempoBpm, timeSignature: params.timeSignature });
+      const job = queue.enqueue(
+        { kind: 'loop', prompt: params.prompt, seconds, variations: params.variations, parentId: null },
+        (signal, report) => runLoop(deps, params, signal, report),
+      );
+      return recordJob(job, params);
     },
     'jobs/cancel': ({ id }) => {
       const job = queue.cancel(id);

@@ -99,7 +99,8 @@ export class JobQueue {
         next.job.id,
         (result) => this.update(next, { result: { ...next.job.result, ...result } as JobResult }),
       );
-      if (next.controller.signal.aborted) this.finish(next, { status: 'cancelled' });
+      // A body may keep what it finished before the cancel (a song's first sections): the job lists them.
+      if (next.controller.signal.aborted) this.finish(next, { status: 'cancelled', takeIds });
       else this.finish(next, { status: 'done', takeIds });
     } catch (error) {
       if (isCancelled(error) || next.controller.signal.aborted) this.finish(next, { status: 'cancelled' });
