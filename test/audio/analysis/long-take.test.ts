@@ -3,7 +3,8 @@ import { chooseLoop, estimateKey, estimateTempo, scoreSeam } from '../../../src/
 import { audio } from '../signals';
 import { add, chords, drums } from './music';
 
-it('analyses a 3-minute stereo 32 kHz take in a few seconds', () => {
+// Its speed is measured by `npm run bench:analysis`, not here.
+it('analyses a 3-minute stereo 32 kHz take: tempo, key, a seam and a loop window', () => {
   const rate = 32000;
   const bar = [
     [57, 60, 64],
@@ -13,13 +14,9 @@ it('analyses a 3-minute stereo 32 kHz take in a few seconds', () => {
   ];
   const music = add(chords(Array.from({ length: 23 }, () => bar).flat(), 2, rate), drums({ bpm: 120, seconds: 184, sampleRate: rate }));
   const take = audio(rate, music.subarray(0, 180 * rate), music.subarray(7, 180 * rate + 7));
-  const started = performance.now();
   expect(estimateTempo(take)!.bpm).toBeCloseTo(120, 0);
   expect(estimateKey(take)!.key).toBe('A minor');
   expect(scoreSeam(take, 90 * rate, { tempoBpm: 120 }).score).toBeGreaterThan(0.8);
   const barSamples = Array.from({ length: 91 }, (_, b) => b * 2 * rate);
   expect(chooseLoop(take, { barSamples, bars: 4, tempoBpm: 120 }).score.score).toBeGreaterThan(0.8);
-  // 1–2.5 s on a busy 2-core machine (tempo ~0.6 s, key ~0.4 s, seam ~0.1 s, 87 loop windows ~0.6 s):
-  // the bound only catches an accidental quadratic.
-  expect(performance.now() - started).toBeLessThan(10_000);
 });
