@@ -3,7 +3,10 @@
  * continuation of the song so far with its own prompt and seed, cancel keeping finished sections,
  * reproducibility, and re-rolls (branch and in place) in the lineage.
  */
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodeAcid, readWavChunks } from '../../src/main/audio/bext';
+import { decodeCueMarkers } from '../../src/main/audio/cue-markers';
 import type { SongPlan, Take } from '../../src/shared/contract';
 import { MusicgenEngine, generateLongForm, type Codes } from '../../src/main/engine';
 import { resolveModel, TEST_MODEL_ID } from '../../src/main/models/installed';
@@ -210,6 +213,17 @@ describe('services: songs', () => {
       Array.from(original.subarray(before[1].startFrame * 640 + 640, before[2].startFrame * 640)),
     );
     expect((await services.call('takes/lineage', { id: take.id })).ancestors.map((t) => t.id)).toEqual([song.id]);
+  });
+
+  it('exports a song with its sections as named markers (cue + labl) at the export rate', async () => {
+    const exported = await services.call('export/take', { id: song.id, format: 'wav24', sampleRate: 48000 });
+    const chunks = readWavChunks(readFileSync(exported.file));
+    const sections = song.music!.song!.sections;
+    expect(decodeCueMarkers(chunks.get('cue ')!, chunks.get('LIST'))).toEqual(
+      sections.map((s) => ({ sample: Math.round(s.startSeconds * 48000), label: s.name })),
+    );
+    expect(decodeAcid(chunks.get('acid')!).tempoBpm).toBe(97);
+    expect(chunks.has('smpl')).toBe(false);
   });
 
   it('refuses to re-roll what is not a song, or a section it does not have, saying why', async () => {

@@ -8,6 +8,7 @@ import type { Project, Take } from '../../shared/contract';
 import { applyGain, encodeFlac, encodeWav, frameCount, loudnessLufs, peakDb, resample, toChannels, type AudioData } from '../audio';
 import { encodeAcid, encodeBext, encodeSmpl, insertWavChunks, type BextInfo } from '../audio/bext';
 import { barToSample, type TimeSignature } from '../../shared/musical-time';
+import { encodeCueMarkers, type CueMarker } from '../audio/cue-markers';
 import { insertVorbisComment } from '../audio/flac-tags';
 import { arrangementFrames, renderMix, type RenderTrack } from '../audio/render-mix';
 import { limitTruePeak, truePeakDb } from '../audio/true-peak';
@@ -27,6 +28,8 @@ export interface FileMetadata {
   timeSignature?: TimeSignature | null;
   /** The file is a loop from its first to its last sample. */
   loop?: boolean;
+  /** Named markers (a song's sections), WAV only: `cue ` + `LIST`/`labl`. */
+  markers?: CueMarker[];
 }
 
 export async function encodeForExport(audio: AudioData, format: ExportFormat, meta: FileMetadata = {}): Promise<Buffer> {
@@ -39,6 +42,7 @@ export async function encodeForExport(audio: AudioData, format: ExportFormat, me
     chunks.push({ id: 'acid', data: encodeAcid({ tempoBpm: meta.tempoBpm, beats, meter: [numerator, denominator] }) });
   }
   if (meta.loop) chunks.push({ id: 'smpl', data: encodeSmpl({ sampleRate: audio.sampleRate, loopStart: 0, loopEnd: frames }) });
+  if (meta.markers?.length) chunks.push(...encodeCueMarkers(meta.markers));
   const wav = (bytes: Buffer) => (chunks.length ? insertWavChunks(bytes, chunks) : bytes);
   // FLAC: the same facts as Vorbis comments.
   const tags: Record<string, string> = {};
@@ -184,7 +188,9 @@ export async function exportTake(
     loudnessLufs: levelled.loudnessLufs,
     truePeakDb: levelled.truePeakDb,
   };
-  const meta = { bext, tempoBpm: music?.tempoBpm, timeSignature: music?.timeSignature, loop: loop !== null };
+  // A song's sections become markers at their starts, at the export's rate.
+  const markers = music?.song?.sections.map((s) => ({ sample: Math.round(s.startSeconds * sampleRate), label: s.name }));
+  const meta = { bext, tempoBpm: music?.tempoBpm, timeSignature: music?.timeSignature, loop: loop !== null, markers };
   writeFileAtomic(file, await encodeForExport(levelled.audio, format, meta));
   return { file, loudnessLufs: finite(levelled.loudnessLufs), truePeakDb: finite(levelled.truePeakDb), warnings: levelled.warnings };
 }
