@@ -1,15 +1,20 @@
 /**
  * Where a continuation's context comes from: a codes JSON file (as `--json` prints), a library
- * take, or audio that is resampled, remixed to the model's channels and encoded. `--from/--to`
- * pick a region. Everything that can be checked without the model is checked first, in seconds
- * and naming the flags: the region against the source's length (read from an audio file's
- * header, so a long file is refused before it is decoded) and against the model's window.
+ * take, or an audio file. `--from/--to` pick a region. Everything that can be checked without the
+ * model is checked first, in seconds and naming the flags: the region against the source's length
+ * (read from an audio file's header, so a long file is refused before it is decoded) and against
+ * the window the services continue from. Then each source becomes a take the services' jobs/continue
+ * can start from, as in the studio: an audio file's region is imported (takes/import), codes are
+ * imported as a take of the model (importCodes), and a library take is used as it is.
  */
-import { readFileSync } from 'node:fs';
-import { probeAudioFile, readAudioFile, resample, toChannels, type AudioData } from '../main/audio';
-import type { Codes, ModelSpec, MusicgenEngine } from '../main/engine';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, extname, join } from 'node:path';
+import { encodeWav, probeAudioFile, readAudioFile, type AudioData } from '../main/audio';
+import { STRIDE_FRAMES, WINDOW_FRAMES, type Codes, type ModelSpec } from '../main/engine';
 import type { Library } from '../main/library';
-import { framesForMaxNewTokens, framesToSeconds, secondsToFrames, secondsToSamples } from '../shared/units';
+import type { Services } from '../main/services';
+import { framesToSeconds, secondsToFrames, secondsToSamples } from '../shared/units';
 import { CliError } from './errors';
 
 export interface Region {
@@ -17,18 +22,24 @@ export interface Region {
   to?: number;
 }
 
-/** What bounds a context: the model's window less the new audio asked for. */
+/** What bounds a context: the window less the new audio asked for. */
 export interface ContextLimit {
   spec: ModelSpec;
-  maxNewTokens: number;
+  /** New frames asked for. */
+  frames: number;
 }
 
-/** A context checked and read as far as the model is not needed; `codes` finishes it. */
+/** What jobs/continue starts from: a take in the services' library, and the part of it to continue. */
+export interface ContextTake {
+  takeId: string;
+  region?: { start: number; end: number };
+}
+
+/** A context checked (and an audio file read) before the model is loaded; `take` hands it to the services. */
 export interface ContextSource {
+  /** The region of the source, in its seconds. */
   region: { start: number; end: number };
-  /** The library take continued, by its full id. */
-  parentId?: string;
-  codes(engine: MusicgenEngine): Promise<Codes>;
+  take(services: Services): Promise<ContextTake>;
 }
 
 /** Seconds for a sentence: one decimal, more only where one would hide the difference. */
@@ -67,25 +78,32 @@ function framesFor(span: number, spec: ModelSpec): number {
 }
 
 /**
- * Refuses a context that would not fit the model's window next to the new audio, before
- * anything is decoded or loaded, with a region that would fit.
+ * The most context a continuation keeps: the services generate in windows of 30 s (long-form.ts),
+ * and the first window holds the context and the first new frames (all of them, up to 18 s).
  */
-export function checkContextLength(from: number, to: number, { spec, maxNewTokens }: ContextLimit): void {
-  const maxFrames = spec.maxPositions - 1 - maxNewTokens; // the start token, the context, the new steps
+export function maxContextFrames(newFrames: number, spec: ModelSpec): number {
+  const window = Math.min(WINDOW_FRAMES, spec.maxPositions - spec.codebooks);
+  return window - Math.min(newFrames, STRIDE_FRAMES, window - 1);
+}
+
+/**
+ * Refuses a region that is empty, or longer than the context a continuation keeps, before anything
+ * is decoded or loaded, with a region that would fit.
+ */
+export function checkContextLength(from: number, to: number, { spec, frames }: ContextLimit): void {
+  if (secondsToFrames(to, spec) - secondsToFrames(from, spec) < 1)
+    throw new CliError('The selected region is shorter than one codec frame (20 ms).', 2);
+  const maxFrames = maxContextFrames(frames, spec);
   if (framesFor(to - from, spec) <= maxFrames) return;
-  const newSeconds = framesToSeconds(framesForMaxNewTokens(maxNewTokens, spec.codebooks), spec);
-  if (maxFrames < 1) {
-    throw new CliError(
-      `With ${seconds(newSeconds)} s of new audio the model's ${seconds(framesToSeconds(spec.maxPositions, spec))} s window has no room left for a context: ask for fewer --seconds.`,
-      2,
-    );
-  }
+  const newSeconds = framesToSeconds(frames, spec);
   const most = Math.floor(framesToSeconds(maxFrames, spec) * 10) / 10;
   const span = most >= 1 ? Math.floor(most) : most;
   const exampleFrom = Math.ceil((to - span) * 1000) / 1000;
+  // Past the first window's 18 s the context does not shrink further: fewer --seconds would not help.
+  const fewer = frames < STRIDE_FRAMES ? ', or ask for fewer --seconds' : '';
   throw new CliError(
     `The context is ${seconds(to - from)} s but the model can continue from at most ${most.toFixed(1)} s (with ${seconds(newSeconds)} s of new audio): ` +
-      `pick a region with --from/--to, e.g. --from ${flagValue(exampleFrom)} --to ${flagValue(to)}, or ask for fewer --seconds.`,
+      `pick a region with --from/--to, e.g. --from ${flagValue(exampleFrom)} --to ${flagValue(to)}${fewer}.`,
     2,
   );
 }
@@ -121,8 +139,14 @@ export function contextFromCodesFile(path: string, region: Region, limit: Contex
   if (length === 0) throw new CliError(`${path} holds no audio codes (0 frames).`);
   const { from, to } = checkRegion(region, length, `the ${seconds(length)} s of codes in ${path}`);
   checkContextLength(from, to, limit);
-  const sliced = codes.map((row) => row.slice(secondsToFrames(from, spec), secondsToFrames(to, spec)));
-  return { region: { start: from, end: to }, codes: async () => sliced };
+  return {
+    region: { start: from, end: to },
+    // The codes are the model's own: imported whole, so the new take's region is the one typed.
+    take: async (services) => ({
+      takeId: (await services.importCodes(codes, { name: basename(path) })).id,
+      region: { start: from, end: to },
+    }),
+  };
 }
 
 /**
@@ -145,36 +169,60 @@ export async function contextFromAudio(path: string, region: Region, limit: Cont
     checkContextLength(span.from, span.to, limit);
     audio = cut(whole, span.from, span.to);
   }
-  return { region: { start: span.from, end: span.to }, codes: (engine) => encode(audio, engine) };
+  return { region: { start: span.from, end: span.to }, take: (services) => importRegion(services, audio, path, span, region) };
 }
 
-/** A library take's region: its stored codes when they are this model's, else its audio encoded. */
-export function contextFromTake(library: Library, ref: string, region: Region, limit: ContextLimit, modelId: string): ContextSource {
+/**
+ * The region of an audio file as an import take (only the region: a long recording is not copied
+ * into the library whole). The services encode it when the job continues it.
+ */
+async function importRegion(
+  services: Services,
+  audio: AudioData,
+  path: string,
+  span: { from: number; to: number },
+  typed: Region,
+): Promise<ContextTake> {
+  const name = basename(path);
+  const stem = name.slice(0, name.length - extname(name).length) || name;
+  const title = typed.from !== undefined || typed.to !== undefined ? `${stem} ${seconds(span.from)}–${seconds(span.to)} s` : undefined;
+  const folder = mkdtempSync(join(tmpdir(), 'continuo-region-'));
+  try {
+    const file = join(folder, 'region.wav');
+    writeFileSync(file, encodeWav(audio, 'float32'));
+    return { takeId: (await services.importFile(file, { name, title })).id };
+  } finally {
+    rmSync(folder, { recursive: true, force: true });
+  }
+}
+
+/**
+ * A take of the user's library. The services continue it from its stored codes or its audio, as in
+ * the studio. Services with a library of their own (--no-save) get a copy of it first.
+ */
+export function contextFromTake(library: Library, ref: string, region: Region, limit: ContextLimit): ContextSource {
   const take = library.getTake(ref);
   const { from, to } = checkRegion(region, take.durationSeconds, `take ${ref} (${seconds(take.durationSeconds)} s)`);
   checkContextLength(from, to, limit);
-  const { spec } = limit;
-  const stored = take.modelId === modelId ? library.getCodes(take.id) : null;
-  const result = { region: { start: from, end: to }, parentId: take.id };
-  if (stored && stored.length === spec.codebooks && take.kind !== 'edit') {
-    const sliced = stored.map((row) => row.slice(secondsToFrames(from, spec), secondsToFrames(to, spec)));
-    return { ...result, codes: async () => sliced };
-  }
-  const audio = cut(library.readAudio(take.id), from, to);
-  return { ...result, codes: (engine) => encode(audio, engine) };
+  const used = { start: from, end: to };
+  return {
+    region: used,
+    take: async (services) => {
+      if (services.library === library) return { takeId: take.id, region: used };
+      const copy = services.library.saveTake({
+        ...take,
+        audio: library.readAudio(take.id),
+        codes: library.getCodes(take.id),
+        parentId: null,
+        region: null,
+      });
+      return { takeId: copy.id, region: used };
+    },
+  };
 }
 
 function cut(audio: AudioData, from: number, to: number): AudioData {
   const start = secondsToSamples(from, audio.sampleRate);
   const end = secondsToSamples(to, audio.sampleRate);
   return { sampleRate: audio.sampleRate, channels: audio.channels.map((c) => c.slice(start, end)) };
-}
-
-/** Audio converted to the model's rate and channels, as the model's codes. */
-async function encode(source: AudioData, engine: MusicgenEngine): Promise<Codes> {
-  const spec = engine.spec;
-  let audio = source;
-  if (audio.sampleRate !== spec.sampleRate) audio = await resample(audio, spec.sampleRate);
-  if (audio.channels.length !== spec.channels) audio = toChannels(audio, spec.channels);
-  return engine.encode(audio);
 }

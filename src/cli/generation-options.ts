@@ -1,22 +1,18 @@
 /**
- * Options shared by `generate` and `continue`, and their translation into an engine request.
+ * Options shared by `generate` and `continue`, and their translation into a request for the services.
  * Defaults follow the model's generation_config.json (guidance 3, top-k 250, sampling on); a
  * default top-k above the model's codebook size keeps the whole codebook, as in transformers.
  */
 import { Option, type Command } from 'commander';
-import {
-  DEVICES,
-  MAX_SEED,
-  MODEL_VARIANTS,
-  type DeviceChoice,
-  type GenerateRequest,
-  type ModelSpec,
-  type ModelVariant,
-} from '../main/engine';
-import { maxNewTokensForFrames, secondsToFrames } from '../shared/units';
+import { DEVICES, MAX_SEED, MODEL_VARIANTS, randomSeed, type DeviceChoice, type ModelSpec, type ModelVariant } from '../main/engine';
+import { framesForMaxNewTokens, framesToSeconds, maxNewTokensForFrames, secondsToFrames } from '../shared/units';
 import { CliError } from './errors';
 import { collect, decimal, integer, oneOf } from './parse';
 import { SAMPLE_FORMATS, type SampleFormat } from './output';
+
+/** The shortest and longest new audio the services generate (GenerateParamsSchema.seconds). */
+export const MIN_SECONDS = 0.1;
+export const MAX_SECONDS = 300;
 
 export interface GenerationFlags {
   model?: string;
@@ -52,7 +48,11 @@ export function addGenerationOptions(command: Command, defaultSeconds: number): 
         .argParser(integer(1, 100_000))
         .conflicts('seconds'),
     )
-    .option('--seconds <s>', `length of new audio in seconds (default ${defaultSeconds})`, decimal(0.05, 600))
+    .option(
+      '--seconds <s>',
+      `length of new audio in seconds; past the model's 30 s window it is generated in windows (default ${defaultSeconds})`,
+      decimal(MIN_SECONDS, MAX_SECONDS),
+    )
     .option('--guidance <g>', 'classifier-free guidance scale, 1 = off (default from the model, usually 3)', decimal(1, 20))
     .addOption(
       new Option('--greedy', 'always pick the most likely token (no randomness)').conflicts(['seed', 'topK', 'topP', 'temperature']),
@@ -61,7 +61,7 @@ export function addGenerationOptions(command: Command, defaultSeconds: number): 
     .option('--top-k <k>', 'sample among the k most likely codes, 0 = all (default from the model, usually 250)', integer(0, 1_000_000))
     .option('--top-p <p>', 'sample within the most likely tokens summing to p (default 1 = off)', decimal(0.01, 1))
     .option('--temperature <t>', 'sampling temperature (default 1)', decimal(0.01, 10))
-    .option('--variations <n>', 'takes per prompt, generated together', integer(1, 16), 1)
+    .option('--variations <n>', 'takes per prompt, generated together', integer(1, 8), 1)
     .option('--out <file.wav>', 'write the audio here (several takes: name-1.wav, name-2.wav, …)')
     .addOption(new Option('--format <format>', 'WAV sample format').argParser(oneOf(SAMPLE_FORMATS)).default('pcm16'))
     .option('--no-save', 'do not keep the take in the library')
@@ -69,13 +69,42 @@ export function addGenerationOptions(command: Command, defaultSeconds: number): 
     .option('--progress', 'print progress lines on stderr (default: only on a terminal)');
 }
 
-export function buildRequest(flags: GenerationFlags, spec: ModelSpec, defaultSeconds: number): Omit<GenerateRequest, 'context'> {
-  const seconds = flags.seconds ?? defaultSeconds;
-  const maxNewTokens = flags.maxNewTokens ?? maxNewTokensForFrames(secondsToFrames(seconds, spec), spec.codebooks);
-  if (maxNewTokens < spec.codebooks) {
-    throw new CliError(
-      `--max-new-tokens must be at least ${spec.codebooks} for this model (its ${spec.codebooks} codebooks need ${spec.codebooks - 1} steps before the first frame).`,
-    );
+/** A request as the services take it, with everything the model decides filled in (see buildRequest). */
+export interface RunRequest {
+  prompts: string[];
+  /** Length of new audio; `frames` of the model's codec. */
+  seconds: number;
+  frames: number;
+  guidanceScale: number;
+  sampling: { greedy: boolean; temperature: number; topK: number; topP: number };
+  /** Take i of the run uses seed + i (drawn here when not given, so a batch of prompts shares it). */
+  seed: number;
+  variations: number;
+}
+
+/**
+ * The flags as a request for the services. What the user did not type comes from the model's
+ * generation_config.json, as the engine would take it: the services' own defaults are the studio's,
+ * and the CLI promises the model's. --max-new-tokens becomes the length in seconds it means.
+ */
+export function buildRequest(flags: GenerationFlags, spec: ModelSpec, defaultSeconds: number): RunRequest {
+  let frames: number;
+  if (flags.maxNewTokens !== undefined) {
+    if (flags.maxNewTokens < spec.codebooks) {
+      throw new CliError(
+        `--max-new-tokens must be at least ${spec.codebooks} for this model (its ${spec.codebooks} codebooks need ${spec.codebooks - 1} steps before the first frame).`,
+      );
+    }
+    frames = framesForMaxNewTokens(flags.maxNewTokens, spec.codebooks);
+    const [least, most] = [MIN_SECONDS, MAX_SECONDS].map((s) => maxNewTokensForFrames(secondsToFrames(s, spec), spec.codebooks));
+    if (flags.maxNewTokens < least || flags.maxNewTokens > most) {
+      throw new CliError(
+        `--max-new-tokens ${flags.maxNewTokens} makes ${frames} frames (${framesToSeconds(frames, spec)} s); Continuo generates ${MIN_SECONDS} to ${MAX_SECONDS} s at a time: give ${least} to ${most}.`,
+        2,
+      );
+    }
+  } else {
+    frames = secondsToFrames(flags.seconds ?? defaultSeconds, spec);
   }
   if (flags.topK !== undefined && flags.topK > spec.codebookSize) {
     throw new CliError(
@@ -83,12 +112,20 @@ export function buildRequest(flags: GenerationFlags, spec: ModelSpec, defaultSec
       2,
     );
   }
+  const { defaults } = spec;
   return {
     prompts: flags.prompt ?? [''],
+    seconds: flags.maxNewTokens !== undefined ? framesToSeconds(frames, spec) : (flags.seconds ?? defaultSeconds),
+    frames,
+    guidanceScale: flags.guidance ?? defaults.guidanceScale,
+    sampling: {
+      greedy: flags.greedy ?? !defaults.doSample,
+      temperature: flags.temperature ?? defaults.temperature,
+      // A default top-k above the codebook keeps the whole codebook (as transformers): the same as all of it.
+      topK: flags.topK ?? Math.min(defaults.topK, spec.codebookSize),
+      topP: flags.topP ?? defaults.topP,
+    },
+    seed: flags.seed ?? randomSeed(),
     variations: flags.variations,
-    maxNewTokens,
-    guidanceScale: flags.guidance,
-    seed: flags.seed,
-    sampling: { greedy: flags.greedy, topK: flags.topK, topP: flags.topP, temperature: flags.temperature },
   };
 }

@@ -169,14 +169,14 @@ describe('continuo continue', () => {
       const file = join(out, 'too-long.wav');
       const result = await cli(['continue', '--model', model, '--audio', long, '--prompt', 'p', '--seconds', '10', '--out', file], fresh);
       expect(result.code).toBe(2);
-      // 2048 positions - 1 start token - 503 steps for 10 s = 1544 frames of context = 30.88 s.
+      // The services continue within a 30 s window (1500 frames): 10 s of new audio leave 20 s of context.
       expect(
         result.stderr
           .trim()
           .split('\n')
           .filter((l) => !l.startsWith('note:')),
       ).toEqual([
-        `continuo: The context is 600.0 s but the model can continue from at most 30.8 s (with 10.0 s of new audio): pick a region with --from/--to, e.g. --from 570 --to 600, or ask for fewer --seconds.`,
+        `continuo: The context is 600.0 s but the model can continue from at most 20.0 s (with 10.0 s of new audio): pick a region with --from/--to, e.g. --from 580 --to 600, or ask for fewer --seconds.`,
       ]);
       expect(existsSync(file)).toBe(false);
       expect(takesIn(fresh)).toBe(0);

@@ -1,11 +1,14 @@
-/** `continuo continue`: go on from existing music, given as audio codes or as audio. */
+/**
+ * `continuo continue`: go on from existing music — a library take, audio codes or an audio file —
+ * as jobs/continue through the services, from the take each source becomes (context-source.ts).
+ */
 import { Command } from 'commander';
 import { Library } from '../../main/library';
 import { CliError } from '../errors';
-import { contextFromAudio, contextFromCodesFile, contextFromTake, type ContextSource } from '../context-source';
+import { contextFromAudio, contextFromCodesFile, contextFromTake, type ContextTake } from '../context-source';
 import { addGenerationOptions, type GenerationFlags } from '../generation-options';
+import { jobFields, jobLabel, prepareRun, runAndKeep, type PlannedJob, type PreparedRun } from '../generation-run';
 import { decimal } from '../parse';
-import { loadEngine, prepareGeneration, runGeneration } from '../session';
 import { userPath } from '../user-path';
 import type { GlobalFlags } from '../main';
 
@@ -27,45 +30,48 @@ export function continueCommand(globals: () => GlobalFlags): Command {
     .option('--audio <file>', 'audio to continue (WAV, FLAC, MP3, OGG); it is encoded first')
     .option('--from <s>', 'start of the region to continue from, in seconds', decimal(0, 36_000))
     .option('--to <s>', 'end of the region (default: the end)', decimal(0, 36_000));
-  addGenerationOptions(command, DEFAULT_SECONDS).action(async (options: ContinueFlags) => {
-    const sources = [options.take, options.codes, options.audio].filter(Boolean);
+  addGenerationOptions(command, DEFAULT_SECONDS).action(async (flags: ContinueFlags) => {
+    const sources = [flags.take, flags.codes, flags.audio].filter(Boolean);
     if (sources.length !== 1) throw new CliError('Give exactly one of --take ID, --codes FILE.json or --audio FILE.', 2);
-    const flags = { ...options, prompt: options.prompt ?? [''] };
     const { dataDir } = globals();
-    const region = { from: flags.from, to: flags.to };
-    // Everything about the context is checked (and audio decoded) before the model is loaded.
-    const prepared = prepareGeneration(flags, dataDir, DEFAULT_SECONDS);
+    // Everything about the context is checked (and audio read) before the model is loaded.
+    const prepared = prepareRun(flags, dataDir, DEFAULT_SECONDS);
     try {
-      const limit = { spec: prepared.spec, maxNewTokens: prepared.request.maxNewTokens };
-      let source: ContextSource;
-      if (flags.take) {
-        const library = prepared.library ?? Library.open(dataDir);
-        try {
-          source = contextFromTake(library, flags.take, region, limit, prepared.model.id);
-        } finally {
-          if (library !== prepared.library) library.close();
-        }
-      } else if (flags.codes) {
-        source = contextFromCodesFile(userPath(flags.codes), region, limit);
-      } else {
-        source = await contextFromAudio(userPath(flags.audio!), region, limit);
-      }
-      const loaded = await loadEngine(prepared, flags);
-      try {
-        const context = await source.codes(loaded.engine);
-        if (context[0]?.length === 0) throw new CliError('The selected region is shorter than one codec frame (20 ms).', 2);
-        await runGeneration(prepared, loaded, flags, {
-          context,
-          parent: source.parentId ? { id: source.parentId, region: source.region } : undefined,
-          label: 'Continuing',
-          extra: { source: flags.take ?? flags.codes ?? flags.audio, region },
-        });
-      } finally {
-        await loaded.engine.dispose();
-      }
+      const context = await contextTake(prepared, flags, dataDir);
+      // Without --prompt the services continue with the source take's own prompt, as the studio does.
+      const prompts = flags.prompt ?? [undefined];
+      const jobs = prompts.map((prompt, p): PlannedJob<'jobs/continue'> => ({
+        method: 'jobs/continue',
+        params: { takeId: context.takeId, region: context.region, prompt, ...jobFields(prepared.request, p) },
+        label: jobLabel('Continuing', p, prompts.length),
+      }));
+      await runAndKeep(prepared, jobs, { source: flags.take ?? flags.codes ?? flags.audio, region: { from: flags.from, to: flags.to } });
     } finally {
-      prepared.close();
+      await prepared.close();
     }
   });
   return command;
+}
+
+/** The source checked against the region and the window, then handed to the services as a take. */
+async function contextTake(prepared: PreparedRun, flags: ContinueFlags, dataDir: string): Promise<ContextTake> {
+  const region = { from: flags.from, to: flags.to };
+  const limit = { spec: prepared.choice.spec, frames: prepared.request.frames };
+  const { services, save } = prepared.run;
+  if (flags.codes || flags.audio) {
+    const source = flags.codes
+      ? contextFromCodesFile(userPath(flags.codes), region, limit)
+      : await contextFromAudio(userPath(flags.audio!), region, limit);
+    prepared.interrupt.throwIfRequested();
+    return source.take(services);
+  }
+  // With --no-save the services' library is a temporary one: the take is read from the user's.
+  const library = save ? services.library : Library.open(dataDir);
+  try {
+    const source = contextFromTake(library, flags.take!, region, limit);
+    prepared.interrupt.throwIfRequested();
+    return await source.take(services);
+  } finally {
+    if (library !== services.library) library.close();
+  }
 }

@@ -1,8 +1,8 @@
-/** `continuo generate`: new takes from a text prompt. */
+/** `continuo generate`: new takes from a text prompt, as jobs/generate through the services. */
 import { Command } from 'commander';
 import { CliError } from '../errors';
 import { addGenerationOptions, type GenerationFlags } from '../generation-options';
-import { loadEngine, prepareGeneration, runGeneration } from '../session';
+import { jobFields, jobLabel, prepareRun, runAndKeep, type PlannedJob } from '../generation-run';
 import type { GlobalFlags } from '../main';
 
 const DEFAULT_SECONDS = 10;
@@ -16,16 +16,17 @@ export function generateCommand(globals: () => GlobalFlags): Command {
         2,
       );
     }
-    const prepared = prepareGeneration(flags, globals().dataDir, DEFAULT_SECONDS);
+    const prepared = prepareRun(flags, globals().dataDir, DEFAULT_SECONDS);
     try {
-      const loaded = await loadEngine(prepared, flags);
-      try {
-        await runGeneration(prepared, loaded, flags, { label: 'Generating' });
-      } finally {
-        await loaded.engine.dispose();
-      }
+      const { prompts } = prepared.request;
+      const jobs = prompts.map((prompt, p): PlannedJob<'jobs/generate'> => ({
+        method: 'jobs/generate',
+        params: { prompt, ...jobFields(prepared.request, p) },
+        label: jobLabel('Generating', p, prompts.length),
+      }));
+      await runAndKeep(prepared, jobs);
     } finally {
-      prepared.close();
+      await prepared.close();
     }
   });
   return command;

@@ -49,7 +49,7 @@ export function describeModel(id: string, dir: string): InstalledModel | undefin
     const dirs = Object.values(variantDirs);
     if (dirs.length === 0) return undefined;
     // `dir` is the first variant's folder (full precision first), so code that loads `dir` directly
-    // (the CLI's session) gets a loadable folder; `modelDirFor` picks the folder of a given variant.
+    // gets a loadable folder; `modelDirFor` picks the folder of a given variant.
     return { id, dir: dirs[0], isTestModel: false, bytes: Math.max(...dirs.map(folderBytes)), variantDirs };
   }
   return { id, dir, isTestModel: config.continuo_test_model !== undefined, bytes: folderBytes(dir) };

@@ -96,17 +96,32 @@ export function keepElsewhere(dataDir: string, takes: { index: number; take: New
  * advice of its own), then where each take is — `written`: files a caller wrote them to itself
  * (the CLI's --out), in place of the recovered copies.
  */
-export function unsavedMessage(unsaved: Unsaved, options: { written?: string[]; reasonSuffix?: string } = {}): string {
-  const written = options.written ?? [];
-  const parts = [`Could not save the take in the library: ${unsaved.reason.replace(/\.$/, '')}${options.reasonSuffix ?? ''}.`];
-  if (written.length) parts.push(`The audio is in ${written.join(', ')}.`);
-  const saved = unsaved.savedTakeIds;
+export function unsavedMessage(
+  unsaved: { reason: string } & TakesWhere,
+  options: { written?: string[]; reasonSuffix?: string } = {},
+): string {
+  const why = `Could not save the take in the library: ${unsaved.reason.replace(/\.$/, '')}${options.reasonSuffix ?? ''}.`;
+  return [why, whereTakesAre({ ...unsaved, written: options.written ?? [] })].filter(Boolean).join(' ');
+}
+
+/** Where takes are after a failure: takes saved, takes recovered as files, and why others could not be kept. */
+export interface TakesWhere {
+  savedTakeIds: string[];
+  kept: { audio: string }[];
+  lost?: string;
+}
+
+/** Where takes are after a failure: files written (`written`), takes saved, takes recovered, takes lost. */
+export function whereTakesAre(where: TakesWhere & { written: string[] }): string {
+  const parts: string[] = [];
+  if (where.written.length) parts.push(`The audio is in ${where.written.join(', ')}.`);
+  const saved = where.savedTakeIds;
   if (saved.length)
     parts.push(`Saved in the library as take${saved.length > 1 ? 's' : ''} ${saved.map((id) => id.slice(0, 8)).join(', ')}.`);
-  if (unsaved.kept.length) {
-    const files = unsaved.kept.map((k) => k.audio).join(', ');
+  if (where.kept.length) {
+    const files = where.kept.map((k) => k.audio).join(', ');
     parts.push(`The audio was kept in ${files} (and its codes beside it, for "continuo continue --codes").`);
   }
-  if (unsaved.lost !== undefined) parts.push(`The audio could not be kept anywhere either (${unsaved.lost}).`);
+  if (where.lost !== undefined) parts.push(`The audio could not be kept anywhere either (${where.lost}).`);
   return parts.join(' ');
 }
