@@ -266,7 +266,8 @@ export class Studio {
       void this.refreshInfo();
       // The first generation may have created the built-in test model.
       if (job.status === 'done') void this.refreshModels();
-      if (job.status === 'done' && this.ownJobs.has(job.id) && job.takeIds.length) {
+      // A cancelled song keeps its finished sections as a take: open that too.
+      if ((job.status === 'done' || job.status === 'cancelled') && this.ownJobs.has(job.id) && job.takeIds.length) {
         this.ownJobs.delete(job.id);
         // Hear the result straight away, unless the musician is listening to something else.
         if (!this.playing) void this.selectTake(job.takeIds[0]);

@@ -36,9 +36,9 @@ export function hoverPlugin() {
 }
 
 /** The small label on the part of a take that came from its parent. */
-export function contextLabel(): HTMLElement {
+export function contextLabel(text: string): HTMLElement {
   const el = document.createElement('div');
-  el.textContent = 'from the parent';
+  el.textContent = text;
   Object.assign(el.style, {
     position: 'absolute',
     top: '2px',
