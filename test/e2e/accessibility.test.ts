@@ -108,6 +108,27 @@ describe.skipIf(!hasChromium)('accessibility (axe-core, WCAG 2 A/AA)', () => {
     await T('region-end').press('Enter');
     await check('studio, take editor with a region');
 
+    // Loop and song modes, and a song in the editor with a section picked for a re-roll.
+    await T('mode-loop').check();
+    await check('studio, loop mode');
+    await T('mode-song').check();
+    await T('prompt-tempo').fill('120');
+    await T('prompt-tempo').press('Tab');
+    await T('song-preset').selectOption('aba');
+    for (let i = 0; i < 3; i++) {
+      await T('section-bars').nth(i).fill('1');
+      await T('section-bars').nth(i).press('Tab');
+    }
+    await check('studio, song plan');
+    await T('generate-button').click();
+    await page.locator('[data-testid="job-row"][data-status="done"]').nth(1).waitFor({ timeout: 120_000 });
+    await T('section-block').nth(1).waitFor({ timeout: 10_000 });
+    await page.locator('[data-testid="waveform"][data-ready="true"]').waitFor({ timeout: 30_000 });
+    await T('section-block').nth(1).click();
+    await T('section-panel').waitFor();
+    await check('studio, a song in the editor with a section picked');
+    await T('mode-take').check();
+
     await T('nav-arrange').click();
     await T('arrange-empty').waitFor();
     await T('project-name').fill('Accessible');
