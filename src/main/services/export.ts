@@ -162,6 +162,11 @@ export interface ExportResult {
 
 const finite = (value: number): number | null => (Number.isFinite(value) ? value : null);
 
+/**
+ * A take as an export file: `file` is where to write it (the CLI's --out), or omitted for the
+ * exports folder under a name made from its title. Same bytes either way: levels, bext, tempo,
+ * loop points and section markers.
+ */
 export async function exportTake(
   library: Library,
   exportsDir: string,
@@ -169,6 +174,7 @@ export async function exportTake(
   format: ExportFormat,
   sampleRate: number,
   levels: LevelOptions = {},
+  file?: string,
 ): Promise<ExportResult> {
   const take = library.getTake(id);
   const music = take.music;
@@ -178,8 +184,8 @@ export async function exportTake(
   if (loop) audio = await resampleLoop(audio, sampleRate, barToSample(loop.bars, loop, sampleRate));
   else if (audio.sampleRate !== sampleRate) audio = await resample(audio, sampleRate);
   const levelled = levelForExport(audio, format, levels, 'The take');
-  mkdirSync(exportsDir, { recursive: true });
-  const file = join(exportsDir, `${slug(take.title ?? take.prompt)}-${take.id.slice(0, 8)}.${extensionOf(format)}`);
+  if (!file) mkdirSync(exportsDir, { recursive: true });
+  const target = file ?? join(exportsDir, `${slug(take.title ?? take.prompt)}-${take.id.slice(0, 8)}.${extensionOf(format)}`);
   const bext: BextInfo = {
     description: describeTake(take),
     originator: ORIGINATOR,
@@ -191,8 +197,13 @@ export async function exportTake(
   // A song's sections become markers at their starts, at the export's rate.
   const markers = music?.song?.sections.map((s) => ({ sample: Math.round(s.startSeconds * sampleRate), label: s.name }));
   const meta = { bext, tempoBpm: music?.tempoBpm, timeSignature: music?.timeSignature, loop: loop !== null, markers };
-  writeFileAtomic(file, await encodeForExport(levelled.audio, format, meta));
-  return { file, loudnessLufs: finite(levelled.loudnessLufs), truePeakDb: finite(levelled.truePeakDb), warnings: levelled.warnings };
+  writeFileAtomic(target, await encodeForExport(levelled.audio, format, meta));
+  return {
+    file: target,
+    loudnessLufs: finite(levelled.loudnessLufs),
+    truePeakDb: finite(levelled.truePeakDb),
+    warnings: levelled.warnings,
+  };
 }
 
 /**

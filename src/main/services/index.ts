@@ -12,7 +12,7 @@ import { InProcessEngineHost, type EngineHost, type EngineInfo } from './engine-
 import { toApiError } from './errors';
 import { EventBus } from './event-bus';
 import type { AudioChunk, Codes } from '../engine';
-import { exportStems, exportTake } from './export';
+import { exportStems, exportTake, type ExportFormat } from './export';
 import { RenderCache } from './render-cache';
 import { runContinue, runGenerate, type GenerationDeps } from './generation';
 import { runLoop } from './loop';
@@ -80,6 +80,11 @@ export interface Services {
    * of the model in use, so that continuing it uses exactly these codes (the CLI's continue --codes).
    */
   importCodes(codes: Codes, options: ImportOptions): Promise<Take>;
+  /**
+   * `export/take` into a file the caller names (the CLI's --out, checked by it) instead of the
+   * exports folder: the same bytes (levels, bext, tempo, loop points, section markers).
+   */
+  exportTakeTo(id: string, file: string, options: { format: ExportFormat; sampleRate?: number }): Promise<ResultOf<'export/take'>>;
   /** Jobs that a crash interrupted, marked failed at start-up. */
   readonly interruptedJobs: string[];
   idle(): Promise<void>;
@@ -237,7 +242,7 @@ export function createServices(options: ServicesOptions): Services {
       const prompt = params.title ?? (params.prompt || params.sections.map((s) => s.prompt).join(' / '));
       const job = queue.enqueue(
         { kind: 'song', prompt, seconds: barsToSeconds(bars, time), variations: 1, parentId: null },
-        (signal, report) => runSong(deps, params, signal, report),
+        (signal, report, _jobId, record) => runSong({ ...deps, record }, params, signal, report),
       );
       return recordJob(job, params);
     },
@@ -252,7 +257,7 @@ export function createServices(options: ServicesOptions): Services {
           variations: 1,
           parentId: parent.id,
         },
-        (signal, report) => runReroll(deps, params, signal, report),
+        (signal, report, _jobId, record) => runReroll({ ...deps, record }, params, signal, report),
       );
       return recordJob(job, params);
     },
@@ -260,7 +265,7 @@ export function createServices(options: ServicesOptions): Services {
       const seconds = barsToSeconds(params.bars, { tempoBpm: params.tempoBpm, timeSignature: params.timeSignature });
       const job = queue.enqueue(
         { kind: 'loop', prompt: params.prompt, seconds, variations: params.variations, parentId: null },
-        (signal, report) => runLoop(deps, params, signal, report),
+        (signal, report, _jobId, record) => runLoop({ ...deps, record }, params, signal, report),
       );
       return recordJob(job, params);
     },
@@ -374,6 +379,13 @@ export function createServices(options: ServicesOptions): Services {
         const take = await importCodes(library, host, await ensureEngine(), codes, options);
         events.emit('take.created', take);
         return take;
+      } catch (error) {
+        throw toApiError(error);
+      }
+    },
+    async exportTakeTo(id, file, { format, sampleRate }) {
+      try {
+        return await exportTake(library, exportsDir, id, format, sampleRate ?? library.getTake(id).sampleRate, {}, file);
       } catch (error) {
         throw toApiError(error);
       }

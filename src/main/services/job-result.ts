@@ -36,3 +36,27 @@ export function jobResult(info: EngineInfo, result: HostResult, loadMs: number):
     },
   };
 }
+
+/**
+ * Several generations as one job's (a song's sections): timings and steps summed, the request of the
+ * first (they share guidance and sampling), `seed` the job's own.
+ */
+export function mergeHostResults(results: HostResult[], seed: number, extraMs: { codecMs: number; totalMs: number }): HostResult {
+  const sum = (key: 'textEncoderMs' | 'decoderMs' | 'decoderRunMs' | 'steps') => results.reduce((total, r) => total + r.timings[key], 0);
+  return {
+    ...results[0],
+    takes: [],
+    seed,
+    warnings: [...new Set(results.flatMap((r) => r.warnings))],
+    maxNewTokens: results.reduce((total, r) => total + r.maxNewTokens, 0),
+    timings: {
+      textEncoderMs: sum('textEncoderMs'),
+      decoderMs: sum('decoderMs'),
+      decoderRunMs: sum('decoderRunMs'),
+      steps: sum('steps'),
+      stepMs: results.flatMap((r) => r.timings.stepMs),
+      codecMs: extraMs.codecMs,
+      totalMs: extraMs.totalMs,
+    },
+  };
+}

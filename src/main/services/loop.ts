@@ -10,6 +10,7 @@ import { barToFrame, barToSample, secondsPerBar, type MusicalTime } from '../../
 import { chooseLoop, crossfadeLoop } from '../audio/analysis';
 import { throwIfAborted } from '../engine';
 import { toProgress, type GenerationDeps } from './generation';
+import { jobResult } from './job-result';
 import { measuredTakeMusic, modelPrompt } from './music';
 
 type LoopParams = z.output<typeof LoopParamsSchema>;
@@ -25,7 +26,9 @@ export async function runLoop(
   signal: AbortSignal,
   report: (p: Progress) => void,
 ): Promise<string[]> {
+  const loading = performance.now();
   const info = await deps.ensureEngine(params.modelId);
+  const loadMs = performance.now() - loading;
   throwIfAborted(signal);
   const time: MusicalTime = { tempoBpm: params.tempoBpm, timeSignature: params.timeSignature };
   const requested = { tempoBpm: params.tempoBpm, key: params.key ?? null, timeSignature: params.timeSignature };
@@ -42,6 +45,7 @@ export async function runLoop(
     { signal, onProgress: (p) => report(toProgress(p)) },
   );
   throwIfAborted(signal);
+  deps.record?.(jobResult(info, result, loadMs));
   const length = barToSample(params.bars, time, info.sampleRate);
   const fade = Math.round(Math.min(secondsPerBar(time) / 32, MAX_WRAP_FADE_SECONDS) * info.sampleRate);
   return result.takes.map((take) => {

@@ -7,7 +7,7 @@
  */
 import type { Progress, SectionPlan } from '../../shared/contract';
 import { isCancelled, planWindows, STRIDE_FRAMES, throwIfAborted, type Codes } from '../engine';
-import type { EngineHost, EngineInfo } from './engine-host';
+import type { EngineHost, EngineInfo, HostResult } from './engine-host';
 
 /** Section i of a song seeded `seed` uses `seed + i × SECTION_SEED_STEP` (stored with the section). */
 export const SECTION_SEED_STEP = 104_729;
@@ -46,6 +46,8 @@ export interface SectionsResult {
   cancelled: boolean;
   /** Frames past the last section's end (overhangFrames when it was finished). */
   overhang: number;
+  /** What the engine reported for each finished section (timings, the request as resolved). */
+  results: HostResult[];
 }
 
 const tail = (codes: Codes, frames: number): Codes => codes.map((row) => row.slice(Math.max(0, row.length - frames)));
@@ -79,6 +81,7 @@ export async function generateSections(run: SectionRun, prefix: Codes, sections:
   let stepsBefore = 0;
   let codes = prefix.map((row) => row.slice());
   const done: SectionJob[] = [];
+  const results: HostResult[] = [];
   let overhang = 0;
   for (const [index, section] of sections.entries()) {
     if (codes[0].length !== section.startFrame) {
@@ -117,16 +120,17 @@ export async function generateSections(run: SectionRun, prefix: Codes, sections:
           },
         },
       );
+      results.push({ ...result, takes: [] });
       const take = result.takes[0];
       const added = take.codes.map((row) => row.slice(take.contextFrames));
       codes = codes.map((row, k) => row.concat(added[k]));
       if (last) overhang = overhangWanted;
     } catch (error) {
-      if (isCancelled(error) || run.signal.aborted) return { codes, done, cancelled: true, overhang: 0 };
+      if (isCancelled(error) || run.signal.aborted) return { codes, done, cancelled: true, overhang: 0, results };
       throw error;
     }
     stepsBefore += steps[index];
     done.push(section);
   }
-  return { codes, done, cancelled: false, overhang };
+  return { codes, done, cancelled: false, overhang, results };
 }

@@ -25,7 +25,8 @@ import { randomSeed, type Codes } from '../engine';
 import type { EngineInfo } from './engine-host';
 import type { GenerationDeps } from './generation';
 import { measuredTakeMusic, modelPrompt } from './music';
-import { generateSections, sectionSeed, type SectionJob, type SectionRun } from './song-sections';
+import { jobResult, mergeHostResults } from './job-result';
+import { generateSections, sectionSeed, type SectionJob, type SectionRun, type SectionsResult } from './song-sections';
 
 type SongParams = z.output<typeof SongPlanSchema>;
 type RerollParams = z.output<typeof RerollParamsSchema>;
@@ -173,13 +174,34 @@ async function decodeOne(deps: GenerationDeps, codes: Codes): Promise<AudioData>
   return audio;
 }
 
+/** The job's result: the sections' generations as one, with the decode of the whole song. */
+function recordResult(
+  deps: GenerationDeps,
+  info: EngineInfo,
+  made: SectionsResult,
+  seed: number,
+  timing: { loadMs: number; started: number; codecMs: number },
+): void {
+  if (made.results.length === 0) return;
+  const merged = mergeHostResults(made.results, seed, { codecMs: timing.codecMs, totalMs: performance.now() - timing.started });
+  deps.record?.(jobResult(info, merged, timing.loadMs));
+}
+
+async function timedDecode(deps: GenerationDeps, codes: Codes): Promise<{ audio: AudioData; codecMs: number }> {
+  const started = performance.now();
+  const audio = await decodeOne(deps, codes);
+  return { audio, codecMs: performance.now() - started };
+}
+
 export async function runSong(
   deps: GenerationDeps,
   params: SongParams,
   signal: AbortSignal,
   report: (p: Progress) => void,
 ): Promise<string[]> {
+  const started = performance.now();
   const info = await deps.ensureEngine(params.modelId);
+  const loadMs = performance.now() - started;
   const song: SongShape = {
     title: params.title ?? null,
     prompt: params.prompt,
@@ -199,7 +221,8 @@ export async function runSong(
   const empty: Codes = Array.from({ length: info.codebooks }, () => []);
   const made = await generateSections(run, empty, jobs);
   if (made.done.length === 0) return [];
-  const audio = await decodeOne(deps, made.codes);
+  const { audio, codecMs } = await timedDecode(deps, made.codes);
+  recordResult(deps, info, made, songSeed, { loadMs, started, codecMs });
   const sections = markers(made.done, audio, song, info);
   const take = saveSong({ deps, info, song, songSeed, codes: made.codes, audio, sections, params });
   const children = params.sectionTakes ? saveSectionTakes(deps, info, take, made.codes, audio) : [];
@@ -246,7 +269,9 @@ export async function runReroll(
   const parent = deps.library.getTake(params.takeId);
   const song = rerollTarget(parent, params.section);
   const index = params.section;
+  const started = performance.now();
   const info = await deps.ensureEngine(parent.modelId);
+  const loadMs = performance.now() - started;
   const codes = deps.library.getCodes(parent.id);
   if (!codes || codes.length !== info.codebooks) {
     throw new ApiError(
@@ -277,7 +302,8 @@ export async function runReroll(
   if (params.mode === 'branch') {
     const result = await generateSections(run, prefix, jobs.slice(index));
     if (result.done.length === 0) return [];
-    const audio = await decodeOne(deps, result.codes);
+    const { audio, codecMs } = await timedDecode(deps, result.codes);
+    recordResult(deps, info, result, seeds[index], { loadMs, started, codecMs });
     const sections = markers(jobs.slice(0, index + result.done.length), audio, song, info, made.slice(0, index));
     return [
       saveSong({ deps, info, song, songSeed: parent.seed, codes: result.codes, audio, sections, params: run, parent: parentLink }).id,
@@ -290,7 +316,8 @@ export async function runReroll(
   const result = await generateSections({ ...run, overhangFrames }, prefix, [target]);
   if (result.cancelled) return [];
   const joined = codes.map((row, k) => result.codes[k].slice(0, target.endFrame).concat(row.slice(target.endFrame)));
-  const generated = await decodeOne(deps, result.codes);
+  const { audio: generated, codecMs } = await timedDecode(deps, result.codes);
+  recordResult(deps, info, result, seeds[index], { loadMs, started, codecMs });
   let audio = generated;
   if (following > 0) {
     const original = deps.library.readAudio(parent.id);

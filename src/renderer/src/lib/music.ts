@@ -1,26 +1,7 @@
 /** A take's musical time in words: what was asked for beside what was measured, and what kind of take it is. */
 import type { Take, TakeMusic } from '../../../shared/contract';
 
-function bpm(value: number): string {
-  return String(Math.round(value * 10) / 10);
-}
-
-/** "120 BPM · measured 119.6", "measured 92 BPM", "120 BPM" — or null when neither is known. */
-export function tempoFact(music: TakeMusic | null): string | null {
-  if (!music) return null;
-  const measured = music.estimated?.tempoBpm ?? null;
-  if (music.tempoBpm !== null)
-    return measured !== null ? `${bpm(music.tempoBpm)} BPM · measured ${bpm(measured)}` : `${bpm(music.tempoBpm)} BPM`;
-  return measured !== null ? `measured ${bpm(measured)} BPM` : null;
-}
-
-/** "A minor · measured A minor", "measured C major", "A minor" — or null. */
-export function keyFact(music: TakeMusic | null): string | null {
-  if (!music) return null;
-  const measured = music.estimated?.key ?? null;
-  if (music.key !== null) return measured !== null ? `${music.key} · measured ${measured}` : music.key;
-  return measured !== null ? `measured ${measured}` : null;
-}
+export { keyFact, tempoFact } from '../../../shared/music-words';
 
 /** Whether what was measured agrees with what was asked for (tempo within 2 %, or half/double time; the same key). */
 export function tempoAgrees(music: TakeMusic): boolean | null {

@@ -3,7 +3,7 @@
  * (sections in bars), laying sections out as blocks, following a song job's progress section by
  * section, and grading the seams between sections.
  */
-import type { Job, SeamScore, SectionPlan } from '../../../shared/contract';
+import type { Job, SectionPlan } from '../../../shared/contract';
 import { barsToSeconds, type TimeSignature } from '../../../shared/musical-time';
 
 /** A section being planned; `id` keeps its row (and focus) when sections move. */
@@ -163,22 +163,7 @@ export function sectionProgress(bars: readonly number[], job: Pick<Job, 'status'
 
 // ---- seams -------------------------------------------------------------------------------------
 
-export type SeamGrade = 'good' | 'fair' | 'bad';
-
-/** 1 is seamless: at or above 0.75 nobody hears it; under 0.5 most listeners will. */
-export function seamGrade(score: number): SeamGrade {
-  return score >= 0.75 ? 'good' : score >= 0.5 ? 'fair' : 'bad';
-}
-
-/** "fair seam (0.62): loudness jump 3.1 dB, spectral change 0.24, beat phase off by 0.08 beat". */
-export function seamSummary(seam: SeamScore): string {
-  const parts = [
-    `loudness jump ${Math.abs(seam.loudnessJumpDb).toFixed(1)} dB`,
-    `spectral change ${seam.spectralChange.toFixed(2)}`,
-    seam.beatPhaseError === null ? 'beat phase not measured' : `beat phase off by ${seam.beatPhaseError.toFixed(2)} beat`,
-  ];
-  return `${seamGrade(seam.score)} seam (${seam.score.toFixed(2)}): ${parts.join(', ')}`;
-}
+export { seamGrade, seamSummary, type SeamGrade } from '../../../shared/music-words';
 
 /**
  * The sections to draw for a song job: its plan when this window knows it (a re-roll reports fewer
