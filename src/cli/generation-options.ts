@@ -3,7 +3,8 @@
  * Defaults follow the model's generation_config.json (guidance 3, top-k 250, sampling on); a
  * default top-k above the model's codebook size keeps the whole codebook, as in transformers.
  */
-import { Option, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import { barToFrame, normaliseKey, TIME_SIGNATURES, type TimeSignature } from '../shared/musical-time';
 import { DEVICES, MAX_SEED, MODEL_VARIANTS, randomSeed, type DeviceChoice, type ModelSpec, type ModelVariant } from '../main/engine';
 import { framesForMaxNewTokens, framesToSeconds, maxNewTokensForFrames, secondsToFrames } from '../shared/units';
 import { CliError } from './errors';
@@ -34,14 +35,42 @@ export interface GenerationFlags {
   save: boolean;
   json?: boolean;
   progress?: boolean;
+  tempo?: number;
+  key?: string;
+  signature?: TimeSignature;
+  bars?: number;
 }
 
-export function addGenerationOptions(command: Command, defaultSeconds: number): Command {
+/** Which model runs, and where: for this run only (never saved to the studio's settings). */
+export function addModelOptions(command: Command): Command {
   return command
     .option('--model <dir|id>', 'model folder or installed model id (default: the best installed model)')
     .addOption(new Option('--device <device>', 'execution provider').choices(DEVICES).default('auto'))
     .addOption(new Option('--variant <variant>', 'model file variant (default: the best one installed)').choices(MODEL_VARIANTS))
-    .option('--threads <n>', 'CPU threads for inference (default: all cores)', integer(1, 256))
+    .option('--threads <n>', 'CPU threads for inference (default: all cores)', integer(1, 256));
+}
+
+/** Tempo, key and time signature: they go into the prompt in the model's words, and set the length in bars. */
+export function addMusicOptions(command: Command): Command {
+  return command
+    .option('--tempo <bpm>', 'tempo in quarter notes per minute, added to the prompt ("120 bpm")', decimal(20, 400))
+    .option('--key <key>', 'key, added to the prompt, e.g. "A minor", "F# major", "Bbm"', musicalKey)
+    .addOption(
+      new Option('--signature <sig>', 'time signature, e.g. 3/4 (default 4/4; with --tempo it sets the length of a bar)')
+        .choices(TIME_SIGNATURES)
+        .default('4/4'),
+    );
+}
+
+/** --key as typed, in the one spelling the library stores. */
+function musicalKey(value: string): string {
+  const key = normaliseKey(value);
+  if (!key) throw new InvalidArgumentError(`expected a key such as "A minor", "F# major" or "Bbm", got "${value}".`);
+  return key;
+}
+
+export function addGenerationOptions(command: Command, defaultSeconds: number): Command {
+  return addMusicOptions(addModelOptions(command))
     .option('--prompt <text>', 'what to generate; repeat for a batch of prompts', collect)
     .addOption(
       new Option('--max-new-tokens <n>', 'decoder steps, as transformers (frames = n + 1 - codebooks)')
@@ -52,6 +81,11 @@ export function addGenerationOptions(command: Command, defaultSeconds: number): 
       '--seconds <s>',
       `length of new audio in seconds; past the model's 30 s window it is generated in windows (default ${defaultSeconds})`,
       decimal(MIN_SECONDS, MAX_SECONDS),
+    )
+    .addOption(
+      new Option('--bars <n>', 'length in bars at --tempo (exact on the bar grid)')
+        .argParser(integer(1, 256))
+        .conflicts(['seconds', 'maxNewTokens']),
     )
     .option('--guidance <g>', 'classifier-free guidance scale, 1 = off (default from the model, usually 3)', decimal(1, 20))
     .addOption(
@@ -80,6 +114,8 @@ export interface RunRequest {
   /** Take i of the run uses seed + i (drawn here when not given, so a batch of prompts shares it). */
   seed: number;
   variations: number;
+  /** Tempo, key and signature for the services (they go into the prompt); bars set the length exactly. */
+  music: { tempoBpm?: number; key?: string; timeSignature?: TimeSignature; bars?: number };
 }
 
 /**
@@ -103,6 +139,9 @@ export function buildRequest(flags: GenerationFlags, spec: ModelSpec, defaultSec
         2,
       );
     }
+  } else if (flags.bars !== undefined) {
+    if (flags.tempo === undefined) throw new CliError('--bars needs a tempo: add --tempo BPM (and --signature if not 4/4).', 2);
+    frames = barToFrame(flags.bars, { tempoBpm: flags.tempo, timeSignature: flags.signature ?? '4/4' }, spec);
   } else {
     frames = secondsToFrames(flags.seconds ?? defaultSeconds, spec);
   }
@@ -115,7 +154,8 @@ export function buildRequest(flags: GenerationFlags, spec: ModelSpec, defaultSec
   const { defaults } = spec;
   return {
     prompts: flags.prompt ?? [''],
-    seconds: flags.maxNewTokens !== undefined ? framesToSeconds(frames, spec) : (flags.seconds ?? defaultSeconds),
+    seconds:
+      flags.maxNewTokens !== undefined || flags.bars !== undefined ? framesToSeconds(frames, spec) : (flags.seconds ?? defaultSeconds),
     frames,
     guidanceScale: flags.guidance ?? defaults.guidanceScale,
     sampling: {
@@ -127,5 +167,6 @@ export function buildRequest(flags: GenerationFlags, spec: ModelSpec, defaultSec
     },
     seed: flags.seed ?? randomSeed(),
     variations: flags.variations,
+    music: { tempoBpm: flags.tempo, key: flags.key, timeSignature: flags.signature, bars: flags.bars },
   };
 }

@@ -69,6 +69,7 @@ export function jobFields(request: RunRequest, p: number) {
     sampling: request.sampling,
     seed: (request.seed + p * request.variations) >>> 0,
     variations: request.variations,
+    ...request.music,
   };
 }
 

@@ -5,6 +5,8 @@ import { defaultDataDir } from '../main/paths';
 import { continueCommand } from './commands/continue';
 import { generateCommand } from './commands/generate';
 import { libraryCommand } from './commands/library';
+import { loopCommand } from './commands/loop';
+import { songCommand } from './commands/song';
 import { modelsCommand } from './commands/models';
 import { serveCommand } from './commands/serve';
 import { reportError } from './errors';
@@ -27,6 +29,8 @@ const globals = (): GlobalFlags => {
 
 program.addCommand(generateCommand(globals));
 program.addCommand(continueCommand(globals));
+program.addCommand(songCommand(globals));
+program.addCommand(loopCommand(globals));
 program.addCommand(libraryCommand(globals));
 program.addCommand(modelsCommand(globals));
 program.addCommand(serveCommand(globals));

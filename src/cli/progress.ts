@@ -21,7 +21,8 @@ export function progressMode(lines: boolean | undefined): ProgressMode {
 
 export function describeProgress(label: string, p: Progress): string {
   const percent = Math.floor((100 * p.step) / p.total);
-  const window = p.windows > 1 ? `, window ${p.window}/${p.windows}` : '';
+  const section = p.sections && p.sections > 1 ? `, section ${p.section}/${p.sections}` : '';
+  const window = section + (p.windows > 1 ? `, window ${p.window}/${p.windows}` : '');
   const eta = p.step === p.total ? 'done' : `ETA ${Math.ceil(p.etaMs / 1000)} s`;
   return `${label}: step ${p.step}/${p.total} (${percent}%)${window}, ${eta}`;
 }
@@ -31,18 +32,20 @@ export function progressPrinter(mode: ProgressMode, label: string, stream: NodeJ
   let last = 0;
   let lastStep = 0;
   let lastWindow = 0;
+  let lastSection: number | undefined;
   let drawn = false;
   return {
     update: (p) => {
       // A job publishes other changes too (its result): the same step is not shown twice.
-      if (p.step === lastStep && p.window === lastWindow) return;
+      if (p.step === lastStep && p.window === lastWindow && p.section === lastSection) return;
       const now = Date.now();
       // A terminal redraws often; lines are for reading, so fewer, but never skip a window's start or the end.
-      const newWindow = p.window !== lastWindow;
+      const newWindow = p.window !== lastWindow || p.section !== lastSection;
       if (now - last < (mode === 'tty' ? 100 : 500) && p.step !== p.total && p.step !== 1 && !newWindow) return;
       last = now;
       lastStep = p.step;
       lastWindow = p.window;
+      lastSection = p.section;
       const line = describeProgress(label, p);
       if (mode === 'lines') {
         stream.write(`${line}\n`);

@@ -65,6 +65,8 @@ export function printReport(report: RunReport, json: boolean | undefined): void 
     contextFrames: take.contextFrames,
     samples: Math.round(take.durationSeconds * take.sampleRate),
     seconds: round(framesToSeconds(take.frames, spec), 3),
+    // Tempo, key and signature asked for, and what the audio measures.
+    music: take.music,
     codes,
   }));
   const first = report.results[0];

@@ -142,9 +142,14 @@ export async function runContinue(
   throwIfAborted(signal);
   const prompt = params.prompt ?? parent.prompt;
   // A continuation keeps the parent's tempo and key (in the prompt the model sees, and on the take).
-  const requested = parent.music ?? {};
+  const requested = {
+    tempoBpm: params.tempoBpm ?? parent.music?.tempoBpm,
+    key: params.key ?? parent.music?.key,
+    timeSignature: params.timeSignature ?? parent.music?.timeSignature,
+  };
   // An extended take's audio starts with the parent's beginning: the preview is placed after it.
-  const newFrames = secondsToFrames(params.seconds, info);
+  const length = lengthInFrames(params, requested, info);
+  const newFrames = length.frames;
   const windowFrames = Math.round((info.windowSeconds * info.sampleRate) / info.hopLength);
   const usedContext = planWindows(newFrames, context[0].length, windowFrames, Math.min(STRIDE_FRAMES, windowFrames - 1)).contextFrames;
   const offsetFrames = prefix && prefix[0].length > 0 ? prefix[0].length + context[0].length - usedContext : 0;
@@ -184,7 +189,7 @@ export async function runContinue(
       modelVariant: info.variant,
       device: info.device,
       seed: take.seed,
-      settings: settingsOf(params, result),
+      settings: settingsOf({ ...params, seconds: length.seconds }, result),
       audio,
       codes,
       contextFrames,

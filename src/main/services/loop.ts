@@ -52,7 +52,7 @@ export async function runLoop(
     const barSamples = Array.from({ length: generatedBars + 1 }, (_, b) => barToSample(b, time, info.sampleRate)).filter(
       (sample) => sample <= take.audio.channels[0].length,
     );
-    const chosen = chooseLoop(take.audio, { barSamples, bars: params.bars });
+    const chosen = chooseLoop(take.audio, { barSamples, bars: params.bars, tempoBpm: params.tempoBpm });
     // Every window is exactly `length` samples, whatever rounding put its bar lines at.
     const audio = crossfadeLoop(take.audio, chosen.startSample, chosen.startSample + length, fade);
     const startFrame = barToFrame(chosen.startBar, time, info);

@@ -1,7 +1,7 @@
 /** Generation requests and the jobs that run them. */
 import { z } from 'zod';
 import { id, MAX_SEED, SamplingSchema, seconds, text } from './primitives';
-import { musicFields } from './music';
+import { continueMusicFields, musicFields } from './music';
 
 // ---- generation --------------------------------------------------------------------------------
 
@@ -40,6 +40,8 @@ export const ContinueParamsSchema = z.object({
    */
   extend: z.boolean().default(false),
   ...generationFields,
+  /** Omitted: the parent's tempo, key and signature (a length in bars uses them too). */
+  ...continueMusicFields,
 });
 
 export const JobStatusSchema = z.enum(['queued', 'running', 'done', 'failed', 'cancelled']);

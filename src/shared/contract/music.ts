@@ -31,6 +31,14 @@ export const musicFields = {
   bars: z.number().int().min(1).max(256).optional(),
 };
 
+/** A continuation's musical time: each field omitted keeps the parent's. */
+export const continueMusicFields = {
+  tempoBpm: TempoSchema.optional(),
+  key: KeySchema.optional(),
+  timeSignature: TimeSignatureSchema.optional(),
+  bars: z.number().int().min(1).max(256).optional(),
+};
+
 export const SeamScoreSchema = z.object({
   /** 0..1, 1 = seamless. */
   score: z.number(),
