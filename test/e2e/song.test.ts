@@ -173,8 +173,15 @@ describe.skipIf(!hasChromium)('songs in the browser', () => {
     await page.locator(`[data-testid="take-editor"][data-take-id="${kept.id}"]`).waitFor({ timeout: 10_000 });
     await T('song-partial').waitFor();
     expect(await attrs('[data-testid="section-block"]', 'data-name')).toEqual(['Intro']);
+
+    // Finish it: the sections never made are made as the song would have made them, in a new take.
+    await T('finish-song').click();
+    await expect.poll(() => page.locator('[data-testid="job-row"][data-status="done"]').count(), { timeout: 240_000 }).toBe(3);
+    const finishedSong = (await services.call('takes/lineage', { id: kept.id })).descendants[0];
+    expect(finishedSong.music?.song?.sections.map((s) => s.name)).toEqual(['Intro', 'Verse', 'Chorus']);
+    expect(services.library.getCodes(finishedSong.id)!.map((row) => row.slice(0, kept.frames))).toEqual(services.library.getCodes(kept.id));
     expect(errors).toEqual([]);
-  }, 300_000);
+  }, 420_000);
 
   it('makes a 2-bar loop that opens looped', async () => {
     await T('mode-loop').check();
@@ -182,7 +189,7 @@ describe.skipIf(!hasChromium)('songs in the browser', () => {
     await T('loop-bars-2').check();
     await expect(T('loop-hint').innerText()).resolves.toMatch(/2 bars of 4\/4 at 120 BPM: 4\.0 s/);
     await T('generate-button').click();
-    await expect.poll(() => page.locator('[data-testid="job-row"][data-status="done"]').count(), { timeout: 180_000 }).toBe(3);
+    await expect.poll(() => page.locator('[data-testid="job-row"][data-status="done"]').count(), { timeout: 180_000 }).toBe(4);
     await expect.poll(() => T('loop-badge').count(), { timeout: 10_000 }).toBe(1);
     await expect(T('loop-badge').innerText()).resolves.toBe('2-bar loop');
     const id = (await page.locator('[data-testid="take-editor"]').getAttribute('data-take-id'))!;

@@ -154,6 +154,34 @@ describe('services: songs', () => {
     expect(partial.music!.song!.plannedSections).toBe(3);
     expect(partial.title).toBe('Test song (2 of 3 sections)');
     expect(services.library.getCodes(partial.id)).toEqual(slice(codes, 0, sections[1].endFrame));
+
+    // Finishing it (a branch from the section never made) makes the song the uncancelled run made.
+    await expect(services.call('jobs/reroll', { takeId: partial.id, section: 2, mode: 'in-place' })).rejects.toThrow(
+      /never made.*as a branch/,
+    );
+    const rest = await finished(services, (await services.call('jobs/reroll', { takeId: partial.id, section: 2 })).id);
+    const whole = await services.call('takes/get', { id: rest.takeIds[0] });
+    expect(services.library.getCodes(whole.id)).toEqual(codes);
+    expect(whole).toMatchObject({ title: 'Test song', parentId: partial.id });
+    expect(whole.music!.song!.sections.map((s) => [s.seed, s.version])).toEqual(sections.map((s) => [s.seed, 0]));
+  });
+
+  it('streams the song while it is made: the chunks, placed where they say, are the song', async () => {
+    const chunks = collect(services, 'job.audio');
+    const { job, take } = await runSong(PLAN);
+    const mine = chunks.filter((c) => c.jobId === job.id);
+    expect(mine.filter((c) => c.final)).toHaveLength(1);
+    expect(mine.at(-1)!.final).toBe(true);
+    const audio = services.library.readAudio(take.id).channels[0];
+    const heard = new Float32Array(audio.length);
+    for (const chunk of mine) heard.set(chunk.channels[0], chunk.startSample);
+    let worst = 0;
+    for (let i = 0; i < audio.length; i++) worst = Math.max(worst, Math.abs(heard[i] - audio[i]));
+    expect(worst).toBeLessThan(1e-4);
+    // Sections butt-join: every sample was covered, in order.
+    const ends = mine.map((c) => c.startSample + c.channels[0].length);
+    mine.slice(1).forEach((c, i) => expect(c.startSample).toBe(ends[i]));
+    expect(ends.at(-1)).toBe(audio.length);
   });
 
   it('re-rolls a section as a branch: same context, new seed, what follows regenerated; both in the lineage', async () => {
@@ -163,6 +191,7 @@ describe('services: songs', () => {
     const before = song.music!.song!.sections;
     const after = branch.music!.song!.sections;
     expect(branch.parentId).toBe(song.id);
+    expect(branch.title).toBe('Test song (Verse v2)');
     expect(after.map((s) => [s.name, s.startFrame, s.endFrame])).toEqual(before.map((s) => [s.name, s.startFrame, s.endFrame]));
     expect(after.map((s) => s.version)).toEqual([0, 1, 0]);
     expect(after[1].seed).toBe(99);

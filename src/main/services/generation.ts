@@ -34,7 +34,7 @@ export interface GenerationDeps {
 /** Streaming preview of a job's takes; chunks after a cancel are dropped. */
 export type Preview = (chunk: AudioChunk) => void;
 
-function previewHook(signal: AbortSignal, preview: Preview | undefined, offsetSamples = 0): Preview | undefined {
+export function previewHook(signal: AbortSignal, preview: Preview | undefined, offsetSamples = 0): Preview | undefined {
   if (!preview) return undefined;
   return (chunk) => {
     if (!signal.aborted) preview(offsetSamples ? { ...chunk, startSample: chunk.startSample + offsetSamples } : chunk);

@@ -242,13 +242,14 @@ export function createServices(options: ServicesOptions): Services {
       const prompt = params.title ?? (params.prompt || params.sections.map((s) => s.prompt).join(' / '));
       const job = queue.enqueue(
         { kind: 'song', prompt, seconds: barsToSeconds(bars, time), variations: 1, parentId: null },
-        (signal, report, _jobId, record) => runSong({ ...deps, record }, params, signal, report),
+        (signal, report, jobId, record) => runSong({ ...deps, record }, params, signal, report, preview(jobId)),
       );
       return recordJob(job, params);
     },
     'jobs/reroll': (params) => {
       const parent = library.getTake(params.takeId);
-      const section = rerollTarget(parent, params.section).sections[params.section];
+      const song = rerollTarget(parent, params.section, params.mode);
+      const section = song.sections[params.section] ?? song.plan[params.section];
       const job = queue.enqueue(
         {
           kind: 'reroll',
@@ -257,7 +258,7 @@ export function createServices(options: ServicesOptions): Services {
           variations: 1,
           parentId: parent.id,
         },
-        (signal, report, _jobId, record) => runReroll({ ...deps, record }, params, signal, report),
+        (signal, report, jobId, record) => runReroll({ ...deps, record }, params, signal, report, preview(jobId)),
       );
       return recordJob(job, params);
     },

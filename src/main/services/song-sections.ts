@@ -8,6 +8,7 @@
 import type { Progress, SectionPlan } from '../../shared/contract';
 import { isCancelled, planWindows, STRIDE_FRAMES, throwIfAborted, type Codes } from '../engine';
 import type { EngineHost, EngineInfo, HostResult } from './engine-host';
+import { previewHook, type Preview } from './generation';
 
 /** Section i of a song seeded `seed` uses `seed + i × SECTION_SEED_STEP` (stored with the section). */
 export const SECTION_SEED_STEP = 104_729;
@@ -35,6 +36,8 @@ export interface SectionRun {
   report: (progress: Progress) => void;
   /** Sections before the first one generated here (a re-roll), so progress counts the song's sections. */
   sectionsBefore?: number;
+  /** Streaming preview of the song as it is made; chunks are placed in the song's audio. */
+  preview?: Preview;
   /** Extra frames generated after the last section (an in-place re-roll crossfades into what follows). */
   overhangFrames?: number;
 }
@@ -90,6 +93,9 @@ export async function generateSections(run: SectionRun, prefix: Codes, sections:
     const last = index === sections.length - 1;
     const frames = section.endFrame - section.startFrame + (last ? overhangWanted : 0);
     const context = codes[0].length > 0 ? tail(codes, window) : undefined;
+    // The engine streams from the start of the context it keeps: place its chunks in the song.
+    const usedContext = context ? planWindows(frames, context[0].length, window, Math.min(STRIDE_FRAMES, window - 1)).contextFrames : 0;
+    const onAudio = previewHook(run.signal, run.preview, (codes[0].length - usedContext) * info.hopLength);
     try {
       throwIfAborted(run.signal);
       const result = await host.generate(
@@ -104,6 +110,8 @@ export async function generateSections(run: SectionRun, prefix: Codes, sections:
         },
         {
           signal: run.signal,
+          // Only the last section's last chunk ends the song's preview.
+          onAudio: onAudio && ((chunk) => onAudio({ ...chunk, final: chunk.final && last })),
           onProgress: (p) => {
             const step = stepsBefore + Math.round((p.step / p.total) * steps[index]);
             const elapsedMs = performance.now() - started;

@@ -23,7 +23,7 @@ import { crossfade, type AudioData } from '../audio';
 import { scoreSeam } from '../audio/analysis';
 import { randomSeed, type Codes } from '../engine';
 import type { EngineInfo } from './engine-host';
-import type { GenerationDeps } from './generation';
+import type { GenerationDeps, Preview } from './generation';
 import { measuredTakeMusic, modelPrompt } from './music';
 import { jobResult, mergeHostResults } from './job-result';
 import { generateSections, sectionSeed, type SectionJob, type SectionRun, type SectionsResult } from './song-sections';
@@ -107,9 +107,11 @@ interface SaveSong {
   sections: SongSection[];
   params: { guidanceScale: number; sampling: SectionRun['sampling'] };
   parent?: { id: string; contextFrames: number; regionEnd: number };
+  /** The section a re-roll remade, named in the title ("Rainy window (Verse v2)"). */
+  rerolled?: SongSection;
 }
 
-function saveSong({ deps, info, song, songSeed, codes, audio, sections, params, parent }: SaveSong): Take {
+function saveSong({ deps, info, song, songSeed, codes, audio, sections, params, parent, rerolled }: SaveSong): Take {
   const frames = codes[0].length;
   const music: TakeMusic = measuredTakeMusic(
     audio,
@@ -120,7 +122,7 @@ function saveSong({ deps, info, song, songSeed, codes, audio, sections, params, 
   const take = deps.library.saveTake({
     kind: parent ? 'continue' : 'generate',
     prompt: song.prompt || sections.map((s) => s.prompt).join(' / '),
-    title: `${song.title ?? 'Song'}${partial}`,
+    title: `${song.title ?? 'Song'}${rerolled ? ` (${rerolled.name} v${rerolled.version + 1})` : ''}${partial}`,
     modelId: info.modelId,
     modelVariant: info.variant,
     device: info.device,
@@ -198,6 +200,7 @@ export async function runSong(
   params: SongParams,
   signal: AbortSignal,
   report: (p: Progress) => void,
+  preview?: Preview,
 ): Promise<string[]> {
   const started = performance.now();
   const info = await deps.ensureEngine(params.modelId);
@@ -217,7 +220,15 @@ export async function runSong(
     song.plan.map((_, i) => sectionSeed(songSeed, i)),
   );
   checkLength(jobs, info);
-  const run: SectionRun = { host: deps.host, info, guidanceScale: params.guidanceScale, sampling: params.sampling, signal, report };
+  const run: SectionRun = {
+    host: deps.host,
+    info,
+    guidanceScale: params.guidanceScale,
+    sampling: params.sampling,
+    signal,
+    report,
+    preview,
+  };
   const empty: Codes = Array.from({ length: info.codebooks }, () => []);
   const made = await generateSections(run, empty, jobs);
   if (made.done.length === 0) return [];
@@ -249,9 +260,17 @@ function songOf(take: Take): SongShape & { sections: SongSection[] } {
 }
 
 /** The song and section a re-roll names, refused before it is queued when there is none. */
-export function rerollTarget(parent: Take, section: number): SongShape & { sections: SongSection[] } {
+export function rerollTarget(parent: Take, section: number, mode: RerollParams['mode']): SongShape & { sections: SongSection[] } {
   const song = songOf(parent);
-  if (section >= song.sections.length) {
+  // The section after the last one made (a cancelled song) can be made as a branch: that finishes the song.
+  const finishes = section === song.sections.length && section < song.plan.length;
+  if (finishes && mode === 'in-place') {
+    throw new ApiError(
+      'invalid-params',
+      `Section ${section + 1} (${song.plan[section].name}) was never made, so there is nothing to replace in place: re-roll it as a branch to finish the song.`,
+    );
+  }
+  if (section >= song.sections.length && !finishes) {
     throw new ApiError(
       'invalid-params',
       `This song has ${song.sections.length} section${song.sections.length === 1 ? '' : 's'}; there is no section ${section + 1} to re-roll.`,
@@ -265,10 +284,13 @@ export async function runReroll(
   params: RerollParams,
   signal: AbortSignal,
   report: (p: Progress) => void,
+  preview?: Preview,
 ): Promise<string[]> {
   const parent = deps.library.getTake(params.takeId);
-  const song = rerollTarget(parent, params.section);
+  const song = rerollTarget(parent, params.section, params.mode);
   const index = params.section;
+  // Finishing a cancelled song: the missing sections are made as the song would have made them.
+  const finishing = index === song.sections.length;
   const started = performance.now();
   const info = await deps.ensureEngine(parent.modelId);
   const loadMs = performance.now() - started;
@@ -283,8 +305,8 @@ export async function runReroll(
   const made = song.sections;
   // Planned sections the song never reached (it was cancelled) are seeded as the song would have seeded them.
   const seeds = song.plan.map((_, i) => made[i]?.seed ?? sectionSeed(parent.seed, i));
-  seeds[index] = params.seed ?? randomSeed();
-  const versions = song.plan.map((_, i) => (made[i]?.version ?? 0) + (i === index ? 1 : 0));
+  if (!finishing || params.seed !== undefined) seeds[index] = params.seed ?? randomSeed();
+  const versions = song.plan.map((_, i) => (made[i]?.version ?? 0) + (i === index && !finishing ? 1 : 0));
   const jobs = sectionJobs(song, info, seeds, versions);
   const target = jobs[index];
   const prefix = codes.map((row) => row.slice(0, target.startFrame));
@@ -296,6 +318,7 @@ export async function runReroll(
     signal,
     report,
     sectionsBefore: index,
+    preview,
   };
   const parentLink = { id: parent.id, contextFrames: target.startFrame, regionEnd: framesToSeconds(target.startFrame, info) };
 
@@ -306,7 +329,18 @@ export async function runReroll(
     recordResult(deps, info, result, seeds[index], { loadMs, started, codecMs });
     const sections = markers(jobs.slice(0, index + result.done.length), audio, song, info, made.slice(0, index));
     return [
-      saveSong({ deps, info, song, songSeed: parent.seed, codes: result.codes, audio, sections, params: run, parent: parentLink }).id,
+      saveSong({
+        deps,
+        info,
+        song,
+        songSeed: parent.seed,
+        codes: result.codes,
+        audio,
+        sections,
+        params: run,
+        parent: parentLink,
+        rerolled: finishing ? undefined : sections[index],
+      }).id,
     ];
   }
 
@@ -328,5 +362,18 @@ export async function runReroll(
   // Sections before and after keep their markers; the re-rolled one and both its seams are measured again.
   const keep = made.map((s, i) => (i === index || i === index + 1 ? undefined : s)) as SongSection[];
   const sections = markers(jobs.slice(0, made.length), audio, song, info, keep);
-  return [saveSong({ deps, info, song, songSeed: parent.seed, codes: joined, audio, sections, params: run, parent: parentLink }).id];
+  return [
+    saveSong({
+      deps,
+      info,
+      song,
+      songSeed: parent.seed,
+      codes: joined,
+      audio,
+      sections,
+      params: run,
+      parent: parentLink,
+      rerolled: sections[index],
+    }).id,
+  ];
 }
