@@ -39,7 +39,10 @@ describe('services: songs', () => {
   let codes: Codes;
 
   const runSong = async (plan: PlanInput) => {
-    const job = await finished(services, (await services.call('jobs/song', plan)).id);
+    const queued = await services.call('jobs/song', plan);
+    // Every window can draw the song being made: the job carries its plan.
+    expect(queued.song).toEqual({ plan: plan.sections, first: 0 });
+    const job = await finished(services, queued.id);
     expect(job.status).toBe('done');
     return { job, take: await services.call('takes/get', { id: job.takeIds[0] }) };
   };
@@ -185,7 +188,10 @@ describe('services: songs', () => {
   });
 
   it('re-rolls a section as a branch: same context, new seed, what follows regenerated; both in the lineage', async () => {
-    const job = await finished(services, (await services.call('jobs/reroll', { takeId: song.id, section: 1, seed: 99 })).id);
+    const queued = await services.call('jobs/reroll', { takeId: song.id, section: 1, seed: 99 });
+    expect(queued.song?.first).toBe(1);
+    expect(queued.song?.plan.map((s) => s.name)).toEqual(['Intro', 'Verse', 'Chorus']);
+    const job = await finished(services, queued.id);
     expect(job.status).toBe('done');
     const branch = await services.call('takes/get', { id: job.takeIds[0] });
     const before = song.music!.song!.sections;

@@ -58,10 +58,11 @@ export function loudnessLufs(audio: AudioData): number {
   assertAudioData(audio);
   const hop = Math.round(audio.sampleRate / 10);
   const segmentEnergy = new Float64Array(Math.floor(frameCount(audio) / hop));
-  const [shelf, highPass] = kWeightingFilters(audio.sampleRate);
   audio.channels.forEach((channel, c) => {
     const weight = channelWeight(c, audio.channels.length);
-    if (weight > 0) accumulateKWeightedEnergy(channel, shelf, highPass, hop, weight, segmentEnergy);
+    if (weight === 0) return;
+    const energy = kWeightedBlockEnergy(channel, audio.sampleRate, hop, segmentEnergy.length);
+    for (let j = 0; j < segmentEnergy.length; j++) segmentEnergy[j] += weight * energy[j];
   });
 
   const blocks: number[] = [];
@@ -91,20 +92,23 @@ function channelWeight(index: number, channelCount: number): number {
   return [1, 1, 1, 0, 1.41, 1.41][index];
 }
 
-/** Runs both filter stages (transposed direct form II, double precision) and sums z^2 per hop. */
-function accumulateKWeightedEnergy(
+/**
+ * K-weighted energy (the sum of z² after both BS.1770 filter stages, transposed direct form II in
+ * double precision) of each `hop`-sample block of `channel`; the last block may be partial.
+ */
+export function kWeightedBlockEnergy(
   channel: Float32Array,
-  f: Biquad,
-  g: Biquad,
+  sampleRate: number,
   hop: number,
-  weight: number,
-  segmentEnergy: Float64Array,
-): void {
+  blocks = Math.ceil(channel.length / hop),
+): Float64Array {
+  const [f, g] = kWeightingFilters(sampleRate);
+  const energy = new Float64Array(blocks);
   let f1 = 0,
     f2 = 0,
     g1 = 0,
     g2 = 0;
-  const frames = segmentEnergy.length * hop;
+  const frames = Math.min(channel.length, blocks * hop);
   for (let i = 0; i < frames; i++) {
     const x = channel[i];
     const y = f.b0 * x + f1;
@@ -113,8 +117,9 @@ function accumulateKWeightedEnergy(
     const z = g.b0 * y + g1;
     g1 = g.b1 * y - g.a1 * z + g2;
     g2 = g.b2 * y - g.a2 * z;
-    segmentEnergy[Math.floor(i / hop)] += weight * z * z;
+    energy[Math.floor(i / hop)] += z * z;
   }
+  return energy;
 }
 
 function toLufs(meanSquare: number): number {

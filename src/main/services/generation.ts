@@ -55,6 +55,13 @@ function settingsOf(params: GenerateParams | ContinueParams, result: HostResult)
   };
 }
 
+/** The engine for a job, and how long loading it took (about 0 when it was loaded already). */
+export async function loadEngineFor(deps: GenerationDeps, modelId?: string): Promise<{ info: EngineInfo; loadMs: number }> {
+  const started = performance.now();
+  const info = await deps.ensureEngine(modelId);
+  return { info, loadMs: performance.now() - started };
+}
+
 export async function runGenerate(
   deps: GenerationDeps,
   params: GenerateParams,
@@ -62,9 +69,7 @@ export async function runGenerate(
   report: (p: Progress) => void,
   preview?: Preview,
 ): Promise<string[]> {
-  const loading = performance.now();
-  const info = await deps.ensureEngine(params.modelId);
-  const loadMs = performance.now() - loading;
+  const { info, loadMs } = await loadEngineFor(deps, params.modelId);
   throwIfAborted(signal);
   const length = lengthInFrames(params, params, info);
   const result = await deps.host.generate(
@@ -127,9 +132,7 @@ export async function runContinue(
   preview?: Preview,
 ): Promise<string[]> {
   const parent = deps.library.getTake(params.takeId);
-  const loading = performance.now();
-  const info = await deps.ensureEngine(params.modelId);
-  const loadMs = performance.now() - loading;
+  const { info, loadMs } = await loadEngineFor(deps, params.modelId);
   const duration = parent.durationSeconds;
   const region = params.region ?? { start: params.extend ? Math.max(0, duration - info.windowSeconds / 2) : 0, end: duration };
   const start = Math.max(0, Math.min(region.start, duration));

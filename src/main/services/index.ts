@@ -241,7 +241,14 @@ export function createServices(options: ServicesOptions): Services {
       const bars = params.sections.reduce((sum, s) => sum + s.bars, 0);
       const prompt = params.title ?? (params.prompt || params.sections.map((s) => s.prompt).join(' / '));
       const job = queue.enqueue(
-        { kind: 'song', prompt, seconds: barsToSeconds(bars, time), variations: 1, parentId: null },
+        {
+          kind: 'song',
+          prompt,
+          seconds: barsToSeconds(bars, time),
+          variations: 1,
+          parentId: null,
+          song: { plan: params.sections, first: 0 },
+        },
         (signal, report, jobId, record) => runSong({ ...deps, record }, params, signal, report, preview(jobId)),
       );
       return recordJob(job, params);
@@ -257,6 +264,10 @@ export function createServices(options: ServicesOptions): Services {
           seconds: parent.durationSeconds,
           variations: 1,
           parentId: parent.id,
+          song: {
+            plan: song.plan.map((s, i) => (i === params.section && params.prompt !== undefined ? { ...s, prompt: params.prompt } : s)),
+            first: params.section,
+          },
         },
         (signal, report, jobId, record) => runReroll({ ...deps, record }, params, signal, report, preview(jobId)),
       );

@@ -38,7 +38,7 @@ export class JobQueue {
 
   constructor(private readonly hooks: JobHooks) {}
 
-  enqueue(fields: Pick<Job, 'kind' | 'prompt' | 'seconds' | 'variations' | 'parentId'>, body: JobBody): Job {
+  enqueue(fields: Pick<Job, 'kind' | 'prompt' | 'seconds' | 'variations' | 'parentId' | 'song'>, body: JobBody): Job {
     const job: Job = {
       id: randomUUID(),
       ...fields,

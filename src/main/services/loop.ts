@@ -9,7 +9,7 @@ import type { LoopParamsSchema, Progress } from '../../shared/contract';
 import { barToFrame, barToSample, secondsPerBar, type MusicalTime } from '../../shared/musical-time';
 import { chooseLoop, crossfadeLoop } from '../audio/analysis';
 import { throwIfAborted } from '../engine';
-import { toProgress, type GenerationDeps } from './generation';
+import { loadEngineFor, toProgress, type GenerationDeps } from './generation';
 import { jobResult } from './job-result';
 import { measuredTakeMusic, modelPrompt } from './music';
 
@@ -26,9 +26,7 @@ export async function runLoop(
   signal: AbortSignal,
   report: (p: Progress) => void,
 ): Promise<string[]> {
-  const loading = performance.now();
-  const info = await deps.ensureEngine(params.modelId);
-  const loadMs = performance.now() - loading;
+  const { info, loadMs } = await loadEngineFor(deps, params.modelId);
   throwIfAborted(signal);
   const time: MusicalTime = { tempoBpm: params.tempoBpm, timeSignature: params.timeSignature };
   const requested = { tempoBpm: params.tempoBpm, key: params.key ?? null, timeSignature: params.timeSignature };

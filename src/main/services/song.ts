@@ -23,7 +23,7 @@ import { crossfade, type AudioData } from '../audio';
 import { scoreSeam } from '../audio/analysis';
 import { randomSeed, type Codes } from '../engine';
 import type { EngineInfo } from './engine-host';
-import type { GenerationDeps, Preview } from './generation';
+import { loadEngineFor, type GenerationDeps, type Preview } from './generation';
 import { measuredTakeMusic, modelPrompt } from './music';
 import { jobResult, mergeHostResults } from './job-result';
 import { generateSections, sectionSeed, type SectionJob, type SectionRun, type SectionsResult } from './song-sections';
@@ -203,8 +203,7 @@ export async function runSong(
   preview?: Preview,
 ): Promise<string[]> {
   const started = performance.now();
-  const info = await deps.ensureEngine(params.modelId);
-  const loadMs = performance.now() - started;
+  const { info, loadMs } = await loadEngineFor(deps, params.modelId);
   const song: SongShape = {
     title: params.title ?? null,
     prompt: params.prompt,
@@ -292,8 +291,7 @@ export async function runReroll(
   // Finishing a cancelled song: the missing sections are made as the song would have made them.
   const finishing = index === song.sections.length;
   const started = performance.now();
-  const info = await deps.ensureEngine(parent.modelId);
-  const loadMs = performance.now() - started;
+  const { info, loadMs } = await loadEngineFor(deps, parent.modelId);
   const codes = deps.library.getCodes(parent.id);
   if (!codes || codes.length !== info.codebooks) {
     throw new ApiError(

@@ -1,7 +1,7 @@
 /** Generation requests and the jobs that run them. */
 import { z } from 'zod';
 import { id, MAX_SEED, SamplingSchema, seconds, text } from './primitives';
-import { continueMusicFields, musicFields } from './music';
+import { continueMusicFields, musicFields, SectionPlanSchema } from './music';
 
 // ---- generation --------------------------------------------------------------------------------
 
@@ -115,6 +115,8 @@ export const JobSchema = z.object({
   createdAt: z.string(),
   startedAt: z.string().nullable(),
   finishedAt: z.string().nullable(),
+  /** Songs and re-rolls: the song's whole plan and the first section this job makes, so every window can draw it. */
+  song: z.object({ plan: z.array(SectionPlanSchema), first: z.number().int() }).optional(),
   /** Set once the engine has run a generation (see JobResultSchema). */
   result: JobResultSchema.optional(),
 });

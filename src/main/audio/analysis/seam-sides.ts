@@ -1,4 +1,4 @@
-import { kWeightingFilters } from '../levels';
+import { kWeightedBlockEnergy } from '../levels';
 import { frameCount, type AudioData } from '../types';
 import { addPowerSpectrum } from './fft';
 import { monoMix } from './signal';
@@ -51,28 +51,12 @@ export function readSide(audio: AudioData, at: number, side: 'before' | 'after',
 }
 
 function gatedLevel(signal: Float32Array, sampleRate: number): number {
-  const [f, g] = kWeightingFilters(sampleRate);
   const block = Math.max(1, Math.round(BLOCK_SECONDS * sampleRate));
-  const energies: number[] = [];
-  let f1 = 0,
-    f2 = 0,
-    g1 = 0,
-    g2 = 0,
-    sum = 0;
-  for (let i = 0; i < signal.length; i++) {
-    const x = signal[i];
-    const y = f.b0 * x + f1;
-    f1 = f.b1 * x - f.a1 * y + f2;
-    f2 = f.b2 * x - f.a2 * y;
-    const z = g.b0 * y + g1;
-    g1 = g.b1 * y - g.a1 * z + g2;
-    g2 = g.b2 * y - g.a2 * z;
-    sum += z * z;
-    if ((i + 1) % block === 0 || i === signal.length - 1) {
-      energies.push(sum / ((i % block) + 1));
-      sum = 0;
-    }
-  }
+  // Mean square per block (the last one may be shorter).
+  const energies = Array.from(
+    kWeightedBlockEnergy(signal, sampleRate, block),
+    (sum, j) => sum / (Math.min(signal.length, (j + 1) * block) - j * block),
+  );
   const loudest = Math.max(0, ...energies);
   const gate = Math.max(10 ** (FLOOR_DB / 10), loudest * 10 ** (RELATIVE_GATE_DB / 10));
   const kept = energies.filter((e) => e >= gate);

@@ -7,7 +7,7 @@
  */
 import { SvelteMap, SvelteSet } from 'svelte/reactivity';
 import { LOOP_BARS, MAX_SEED, MAX_SONG_SECONDS } from '../../../shared/contract';
-import type { AppInfo, ContinuoClient, Job, ModelInfo, SectionPlan, Settings, Take } from '../../../shared/contract';
+import type { AppInfo, ContinuoClient, Job, ModelInfo, Settings, Take } from '../../../shared/contract';
 import { barsToSeconds, type TimeSignature } from '../../../shared/musical-time';
 import type { ClientMode } from './client';
 import { errorMessage } from './errors';
@@ -137,7 +137,6 @@ export class Studio {
    * The plans of songs and re-rolls this window started, by job, and the first section each
    * generates (a re-roll keeps those before it): the queue draws their sections while they are made.
    */
-  readonly songJobs = new SvelteMap<string, { plan: SectionPlan[]; first: number }>();
   /** Streaming preview of the running job: its growing waveform, and its sound for jobs of this window. */
   readonly preview = new PreviewPlayer();
   /** Bumped when the prompt panel should take focus (after Reuse). */
@@ -371,20 +370,14 @@ export class Studio {
       });
     }
     if (p.mode === 'song') {
-      const sections = toPlan(p.sections);
-      return this.client
-        .call('jobs/song', {
-          title: p.songTitle.trim() || undefined,
-          prompt: text,
-          ...this.musicParams(),
-          tempoBpm: p.tempoBpm!,
-          sections,
-          ...choices,
-        })
-        .then((job) => {
-          this.songJobs.set(job.id, { plan: sections, first: 0 });
-          return job;
-        });
+      return this.client.call('jobs/song', {
+        title: p.songTitle.trim() || undefined,
+        prompt: text,
+        ...this.musicParams(),
+        tempoBpm: p.tempoBpm!,
+        sections: toPlan(p.sections),
+        ...choices,
+      });
     }
     const bars = p.lengthUnit === 'bars' && p.tempoBpm ? p.bars : undefined;
     return this.client.call('jobs/generate', { prompt: text, seconds, variations, ...choices, ...this.musicParams(), bars });
@@ -393,8 +386,6 @@ export class Studio {
   /** Re-rolls one section of a song take: a new take; the queue draws it like the song it remakes. */
   async reroll(take: Take, section: number, mode: 'branch' | 'in-place', prompt?: string): Promise<Job> {
     const job = await this.client.call('jobs/reroll', { takeId: take.id, section, mode, prompt });
-    const plan = take.music?.song?.plan;
-    if (plan) this.songJobs.set(job.id, { plan, first: section });
     this.ownJobs.add(job.id);
     this.upsertJob(job);
     return job;
