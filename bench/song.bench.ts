@@ -8,7 +8,7 @@
  *   --sections N    sections of 8 bars at 120 bpm, 16 s each (default 4: 64 s)
  *   --runs N        alternating pairs (default 1; the medians are reported)
  */
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateTestModel } from '../models/generator';
@@ -94,4 +94,11 @@ for (const preset of presets) {
     rmSync(dataDir, { recursive: true, force: true });
   }
 }
-writeFileSync(join(ROOT, 'bench', 'song-results.json'), `${JSON.stringify({ measuredAt: new Date().toISOString(), results }, null, 2)}\n`);
+// Rows of presets not run this time are kept, so a quick tiny run does not erase a long small one.
+const file = join(ROOT, 'bench', 'song-results.json');
+const earlier: { preset: string }[] = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')).results : [];
+const merged = [
+  ...earlier.filter((row) => !presets.includes(row.preset)),
+  ...results.map((row) => ({ ...row, measuredAt: new Date().toISOString() })),
+];
+writeFileSync(file, `${JSON.stringify({ machine: '2 CPU cores, onnxruntime-node CPU', results: merged }, null, 2)}\n`);

@@ -41,5 +41,7 @@ export function editTake(library: Library, { takeId, ...edits }: EditParams): Ta
     parentId: parent.id,
     region: edits.trim ? { start, end } : null,
     edits: { ...edits, trim: edits.trim ? { start, end } : undefined },
+    // Tempo and key hold for any edit; a song's sections and a loop's points only while the timing is the parent's.
+    music: parent.music && (edits.trim ? { ...parent.music, song: null, loop: null } : parent.music),
   });
 }
