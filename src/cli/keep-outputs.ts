@@ -38,7 +38,7 @@ export function keepOutputs(takes: KeptTake[], options: KeepOptions): Kept {
     const output = options.outputs[i];
     if (!output || 'lost' in take) return null;
     try {
-      return writeTakes([audioOf(take, options.library)], [output], options.format)[0];
+      return writeTakes([audioOf(take, options.library)], [output], options.format, ['saved' in take ? take.saved.music : null])[0];
     } catch (error) {
       problems.push((error as Error).message);
       return null;

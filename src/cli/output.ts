@@ -3,6 +3,9 @@ import { lstatSync, readlinkSync, statSync, type Stats } from 'node:fs';
 import { dirname, extname, join, resolve } from 'node:path';
 import { encodeWav, type AudioData, type SampleFormat } from '../main/audio';
 import { writeFileAtomic } from '../main/atomic-file';
+import { insertWavChunks } from '../main/audio/bext';
+import { wavMetadataChunks } from '../main/services/export';
+import type { TakeMusic } from '../shared/contract';
 import { CliError } from './errors';
 
 export type { SampleFormat };
@@ -69,9 +72,16 @@ function followLinks(path: string): { target: string; stats?: Stats } {
   throw new CliError(`Cannot write ${path}: it is a symlink that loops (more than 40 links).`);
 }
 
-/** Encodes every take first, then writes them; nothing is written if any encode fails. */
-export function writeTakes(audio: AudioData[], outputs: OutputFile[], format: SampleFormat): string[] {
-  const files = audio.map((take) => encodeWav(take, format));
+/**
+ * Encodes every take first, then writes them; nothing is written if any encode fails. A take's
+ * tempo and signature go in as the export's `acid` chunk, so a DAW lands it on its grid.
+ */
+export function writeTakes(audio: AudioData[], outputs: OutputFile[], format: SampleFormat, music: (TakeMusic | null)[] = []): string[] {
+  const files = audio.map((take, i) => {
+    const chunks = wavMetadataChunks(take, { tempoBpm: music[i]?.tempoBpm, timeSignature: music[i]?.timeSignature });
+    const bytes = encodeWav(take, format);
+    return chunks.length ? insertWavChunks(bytes, chunks) : bytes;
+  });
   files.forEach((bytes, i) => writeFileAtomic(outputs[i].target, bytes));
   return outputs.map((o) => o.path);
 }

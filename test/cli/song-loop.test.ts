@@ -118,6 +118,8 @@ describe('the CLI: songs, loops, musical time', () => {
     expect(json.prompt).toBe('warm pads, 70 bpm');
     expect(json.music).toMatchObject({ tempoBpm: 90, key: 'F# minor', timeSignature: '4/4' });
     expect(json.music.estimated).toHaveProperty('tempoBpm');
+    // --out carries the tempo for a DAW, as the studio's export does.
+    expect(decodeAcid(readWavChunks(readFileSync(join(scratch, 'g.wav'))).get('acid')!)).toMatchObject({ tempoBpm: 90, meter: [4, 4] });
     const refused = await cli(['generate', '--prompt', 'x', '--bars', '3', '--out', join(scratch, 'h.wav')]);
     expect(refused.stderr).toMatch(/--bars needs a tempo/);
     expect((await cli(['generate', '--prompt', 'x', '--key', 'H', '--out', join(scratch, 'h.wav')])).stderr).toMatch(/expected a key/);

@@ -32,7 +32,8 @@ export interface FileMetadata {
   markers?: CueMarker[];
 }
 
-export async function encodeForExport(audio: AudioData, format: ExportFormat, meta: FileMetadata = {}): Promise<Buffer> {
+/** The RIFF chunks that carry `meta` in a WAV file of `audio`. */
+export function wavMetadataChunks(audio: AudioData, meta: FileMetadata): { id: string; data: Uint8Array }[] {
   const chunks: { id: string; data: Uint8Array }[] = [];
   const frames = frameCount(audio);
   if (meta.bext) chunks.push({ id: 'bext', data: encodeBext(meta.bext) });
@@ -43,6 +44,12 @@ export async function encodeForExport(audio: AudioData, format: ExportFormat, me
   }
   if (meta.loop) chunks.push({ id: 'smpl', data: encodeSmpl({ sampleRate: audio.sampleRate, loopStart: 0, loopEnd: frames }) });
   if (meta.markers?.length) chunks.push(...encodeCueMarkers(meta.markers));
+  return chunks;
+}
+
+export async function encodeForExport(audio: AudioData, format: ExportFormat, meta: FileMetadata = {}): Promise<Buffer> {
+  const frames = frameCount(audio);
+  const chunks = wavMetadataChunks(audio, meta);
   const wav = (bytes: Buffer) => (chunks.length ? insertWavChunks(bytes, chunks) : bytes);
   // FLAC: the same facts as Vorbis comments.
   const tags: Record<string, string> = {};
