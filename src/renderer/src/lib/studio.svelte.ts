@@ -46,6 +46,8 @@ export interface PromptState {
   loopBars: LoopBars;
   songTitle: string;
   sections: DraftSection[];
+  /** Also keep each section as its own take (children of the song). */
+  sectionTakes: boolean;
   guidance: number;
   temperature: number;
   topK: number;
@@ -85,6 +87,7 @@ export const DEFAULT_PROMPT: PromptState = {
   loopBars: 4,
   songTitle: '',
   sections: [],
+  sectionTakes: false,
   guidance: 3,
   temperature: 1,
   topK: 250,
@@ -376,6 +379,7 @@ export class Studio {
         ...this.musicParams(),
         tempoBpm: p.tempoBpm!,
         sections: toPlan(p.sections),
+        sectionTakes: p.sectionTakes,
         ...choices,
       });
     }
