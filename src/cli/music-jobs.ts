@@ -31,11 +31,22 @@ export interface MusicJobFlags extends ModelFlags {
 export function addOutputOptions(command: Command): Command {
   return command
     .option('--out <file>', 'write the audio here, with its tempo, loop points and markers (several takes: name-1.wav, …)')
-    .addOption(new Option('--format <format>', 'file format').argParser(oneOf(EXPORT_FORMATS)).default('wav24'))
+    .addOption(
+      new Option('--format <format>', `file format: ${EXPORT_FORMATS.join(', ')} (generate's pcm16, pcm24, float32 mean the WAV ones)`)
+        .argParser(exportFormat)
+        .default('wav24'),
+    )
     .addOption(new Option('--rate <hz>', "sample rate of --out (default: the model's, 32000)").choices(RATES))
     .option('--no-save', 'do not keep the takes in the library')
     .option('--json', 'print one JSON object with the takes, their sections and timings on stdout')
     .option('--progress', 'print progress lines on stderr (default: only on a terminal)');
+}
+
+/** `generate`'s WAV sample formats name the same files here. */
+const SAMPLE_FORMAT_NAMES: Record<string, ExportFormat> = { pcm16: 'wav16', pcm24: 'wav24', float32: 'wav32f' };
+
+function exportFormat(value: string): ExportFormat {
+  return SAMPLE_FORMAT_NAMES[value] ?? oneOf(EXPORT_FORMATS)(value);
 }
 
 /** Runs one job and keeps its takes; `expectedTakes` sizes --out before anything runs. */
@@ -137,6 +148,8 @@ function report(takes: Take[], files: (string | null)[], flags: MusicJobFlags, s
       );
     }
     if (music?.loop)
-      process.stdout.write(`  loops ${music.loop.bars} bars: ${seamSummary(music.loop.seam).replace(' seam', ' loop point')}\n`);
+      process.stdout.write(
+        `  loops ${music.loop.bars} bar${music.loop.bars === 1 ? '' : 's'}: ${seamSummary(music.loop.seam).replace(' seam', ' loop point')}\n`,
+      );
   });
 }
