@@ -120,6 +120,12 @@ describe('the CLI: songs, loops, musical time', () => {
     expect(json.music.estimated).toHaveProperty('tempoBpm');
     // --out carries the tempo for a DAW, as the studio's export does.
     expect(decodeAcid(readWavChunks(readFileSync(join(scratch, 'g.wav'))).get('acid')!)).toMatchObject({ tempoBpm: 90, meter: [4, 4] });
+    // Continuing that take by bars uses its tempo.
+    const next = parseJson(
+      await cli(['continue', '--take', json.takeId.slice(0, 8), '--bars', '2', '--out', join(scratch, 'c.wav'), '--json']),
+    );
+    expect(next.frames - next.contextFrames).toBe(barToFrame(2, { tempoBpm: 90, timeSignature: '4/4' }, codec));
+    expect(next.music).toMatchObject({ tempoBpm: 90, key: 'F# minor' });
     const refused = await cli(['generate', '--prompt', 'x', '--bars', '3', '--out', join(scratch, 'h.wav')]);
     expect(refused.stderr).toMatch(/--bars needs a tempo/);
     expect((await cli(['generate', '--prompt', 'x', '--key', 'H', '--out', join(scratch, 'h.wav')])).stderr).toMatch(/expected a key/);

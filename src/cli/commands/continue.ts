@@ -34,6 +34,7 @@ export function continueCommand(globals: () => GlobalFlags): Command {
     const sources = [flags.take, flags.codes, flags.audio].filter(Boolean);
     if (sources.length !== 1) throw new CliError('Give exactly one of --take ID, --codes FILE.json or --audio FILE.', 2);
     const { dataDir } = globals();
+    barsAtTakeTempo(flags, dataDir);
     // Everything about the context is checked (and audio read) before the model is loaded.
     const prepared = prepareRun(flags, dataDir, DEFAULT_SECONDS);
     try {
@@ -51,6 +52,19 @@ export function continueCommand(globals: () => GlobalFlags): Command {
     }
   });
   return command;
+}
+
+/** `--bars` continuing a library take without --tempo: the take's tempo and signature, as the studio uses them. */
+function barsAtTakeTempo(flags: ContinueFlags, dataDir: string): void {
+  if (!flags.take || flags.bars === undefined || flags.tempo !== undefined) return;
+  const library = Library.open(dataDir);
+  try {
+    const music = library.getTake(library.resolveTakeId(flags.take)).music;
+    flags.tempo = music?.tempoBpm ?? undefined;
+    flags.signature ??= music?.timeSignature ?? undefined;
+  } finally {
+    library.close();
+  }
 }
 
 /** The source checked against the region and the window, then handed to the services as a take. */
