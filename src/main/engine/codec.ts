@@ -1,5 +1,5 @@
 /**
- * EnCodec through its two ONNX files: codes → audio (`encodec_decode`, whole batch in one call)
+ * EnCodec through its two ONNX files: codes → audio (`encodec_decode`, the whole batch at once, in 30 s pieces)
  * and audio → codes (`encodec_encoder`, for continuing audio whose codes are not stored).
  */
 import * as ort from 'onnxruntime-node';
@@ -39,7 +39,52 @@ export function checkCodes(codes: Codes, spec: ModelSpec, what = 'codes'): numbe
   return frames;
 }
 
-export async function decodeAudio(session: ort.InferenceSession, spec: ModelSpec, batch: Codes[]): Promise<PlanarAudio[]> {
+/**
+ * Codes longer than this are decoded in pieces. EnCodec's decoder holds every layer's activations for
+ * the whole input at once (64 channels at the full sample rate in its last stages: ~1.5 GB per tensor
+ * for 3 minutes), so a song of minutes in one call can exhaust memory. A piece is 30 s plus a second of
+ * context on each side (the decoder is non-causal, and its LSTM needs to settle), and neighbouring
+ * pieces are crossfaded over one frame around the cut, where both decoded with context.
+ */
+export const DECODE_PIECE = { frames: 1500, contextFrames: 50, fadeFrames: 1 };
+
+export async function decodeAudio(
+  session: ort.InferenceSession,
+  spec: ModelSpec,
+  batch: Codes[],
+  piece: typeof DECODE_PIECE = DECODE_PIECE,
+): Promise<PlanarAudio[]> {
+  const frames = batch[0]?.[0]?.length ?? 0;
+  if (frames <= piece.frames + 2 * piece.contextFrames) return decodeWhole(session, spec, batch);
+  const samples = frames * spec.hopLength;
+  const fade = piece.fadeFrames * spec.hopLength;
+  const out = batch.map(() => Array.from({ length: spec.channels }, () => new Float32Array(samples)));
+  for (let start = 0; start < frames; start += piece.frames) {
+    const from = Math.max(0, start - piece.contextFrames);
+    const to = Math.min(frames, start + piece.frames + piece.contextFrames);
+    const decoded = await decodeWhole(
+      session,
+      spec,
+      batch.map((codes) => codes.map((row) => row.slice(from, to))),
+    );
+    // This piece owns [start, end); across the cut at `start` it fades in over the previous piece.
+    const offset = from * spec.hopLength;
+    const begin = start === 0 ? 0 : start * spec.hopLength - fade / 2;
+    const end = Math.min(samples, (start + piece.frames) * spec.hopLength + (start + piece.frames < frames ? fade / 2 : 0));
+    decoded.forEach((audio, b) =>
+      audio.channels.forEach((channel, c) => {
+        const target = out[b][c];
+        for (let i = begin; i < end; i++) {
+          const t = start === 0 ? 1 : Math.min(1, (i - begin) / fade);
+          target[i] = t >= 1 ? channel[i - offset] : target[i] * (1 - t) + channel[i - offset] * t;
+        }
+      }),
+    );
+  }
+  return out.map((channels) => ({ sampleRate: spec.sampleRate, channels }));
+}
+
+async function decodeWhole(session: ort.InferenceSession, spec: ModelSpec, batch: Codes[]): Promise<PlanarAudio[]> {
   const K = spec.codebooks;
   const frames = batch[0][0].length;
   if (frames === 0)
