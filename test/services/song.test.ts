@@ -250,6 +250,13 @@ describe('services: songs', () => {
     expect((await services.call('takes/lineage', { id: take.id })).ancestors.map((t) => t.id)).toEqual([song.id]);
   });
 
+  it('an edit keeps the song: sections while the timing is the same, tempo and key always', async () => {
+    const louder = await services.call('takes/edit', { takeId: song.id, gainDb: -3, fadeOut: 1 });
+    expect(louder.music).toEqual(song.music);
+    const trimmed = await services.call('takes/edit', { takeId: song.id, trim: { start: 1, end: 6 } });
+    expect(trimmed.music).toMatchObject({ tempoBpm: 97, key: 'A minor', song: null, loop: null });
+  });
+
   it('exports a song with its sections as named markers (cue + labl) at the export rate', async () => {
     const exported = await services.call('export/take', { id: song.id, format: 'wav24', sampleRate: 48000 });
     const chunks = readWavChunks(readFileSync(exported.file));
@@ -267,5 +274,15 @@ describe('services: songs', () => {
     await expect(services.call('jobs/reroll', { takeId: song.id, section: 7 })).rejects.toThrow(/has 3 sections; there is no section 8/);
     await expect(services.call('jobs/song', { ...PLAN, sections: [] })).rejects.toThrow(/sections/);
     await expect(services.call('jobs/song', { ...PLAN, key: 'H major' })).rejects.toThrow(/not a key/);
+    // 11 minutes of plan: refused when submitted, saying what to change.
+    const long = {
+      ...PLAN,
+      tempoBpm: 60,
+      sections: [
+        { name: 'A', prompt: '', bars: 128 },
+        { name: 'B', prompt: '', bars: 42 },
+      ],
+    };
+    await expect(services.call('jobs/song', long)).rejects.toThrow(/680 s long; songs are limited to 10 minutes/);
   });
 });

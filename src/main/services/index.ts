@@ -16,7 +16,7 @@ import { exportStems, exportTake, type ExportFormat } from './export';
 import { RenderCache } from './render-cache';
 import { runContinue, runGenerate, type GenerationDeps } from './generation';
 import { runLoop } from './loop';
-import { rerollTarget, runReroll, runSong } from './song';
+import { checkSongLength, rerollTarget, runReroll, runSong } from './song';
 import { barsToSeconds } from '../../shared/musical-time';
 import { JobQueue } from './job-queue';
 import { ModelService } from './models-service';
@@ -239,6 +239,7 @@ export function createServices(options: ServicesOptions): Services {
     'jobs/song': (params) => {
       const time = { tempoBpm: params.tempoBpm, timeSignature: params.timeSignature };
       const bars = params.sections.reduce((sum, s) => sum + s.bars, 0);
+      checkSongLength(barsToSeconds(bars, time));
       const prompt = params.title ?? (params.prompt || params.sections.map((s) => s.prompt).join(' / '));
       const job = queue.enqueue(
         {

@@ -9,6 +9,7 @@
 import type { z } from 'zod';
 import {
   ApiError,
+  MAX_SONG_SECONDS,
   type Progress,
   type RerollParamsSchema,
   type SectionPlan,
@@ -66,12 +67,12 @@ function sectionJobs(song: SongShape, info: EngineInfo, seeds: number[], version
   }));
 }
 
-function checkLength(sections: SectionJob[], info: EngineInfo): void {
-  const seconds = framesToSeconds(sections[sections.length - 1].endFrame, info);
-  if (seconds > 600) {
+/** A plan longer than MAX_SONG_SECONDS is refused when it is submitted, before it waits in the queue. */
+export function checkSongLength(seconds: number): void {
+  if (seconds > MAX_SONG_SECONDS) {
     throw new ApiError(
       'invalid-params',
-      `This plan is ${Math.round(seconds)} s long; songs are limited to 10 minutes. Shorten sections or raise the tempo.`,
+      `This plan is ${Math.round(seconds)} s long; songs are limited to ${MAX_SONG_SECONDS / 60} minutes. Shorten sections or raise the tempo.`,
     );
   }
 }
@@ -218,7 +219,6 @@ export async function runSong(
     info,
     song.plan.map((_, i) => sectionSeed(songSeed, i)),
   );
-  checkLength(jobs, info);
   const run: SectionRun = {
     host: deps.host,
     info,
