@@ -11,7 +11,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, extname, join } from 'node:path';
 import { encodeWav, probeAudioFile, readAudioFile, type AudioData } from '../main/audio';
-import { STRIDE_FRAMES, WINDOW_FRAMES, type Codes, type ModelSpec } from '../main/engine';
+import { defaultWindowPlan, STRIDE_FRAMES, WINDOW_FRAMES, type Codes, type ModelSpec } from '../main/engine';
 import type { Library } from '../main/library';
 import type { Services } from '../main/services';
 import { framesToSeconds, secondsToFrames, secondsToSamples } from '../shared/units';
@@ -83,7 +83,7 @@ function framesFor(span: number, spec: ModelSpec): number {
  */
 export function maxContextFrames(newFrames: number, spec: ModelSpec): number {
   const window = Math.min(WINDOW_FRAMES, spec.maxPositions - spec.codebooks);
-  return window - Math.min(newFrames, STRIDE_FRAMES, window - 1);
+  return defaultWindowPlan(newFrames, Infinity, window).contextFrames;
 }
 
 /**

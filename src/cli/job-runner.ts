@@ -24,9 +24,12 @@ export class JobFailedError extends CliError {
   }
 }
 
-/** What reportError turns into "cancelled; nothing was written" and exit code 130. */
-export function cancelledError(): Error {
-  return Object.assign(new Error('Cancelled.'), { name: 'AbortError' });
+/**
+ * What reportError turns into "cancelled; nothing was written" and exit code 130; `job` is the
+ * cancelled job when it had started (a song lists the take of its finished sections).
+ */
+export function cancelledError(job?: Job): Error & { job?: Job } {
+  return Object.assign(new Error('Cancelled.'), { name: 'AbortError', job });
 }
 
 /**
@@ -103,7 +106,7 @@ export async function runJob<M extends JobMethod>(
     options.interrupt?.cancels(undefined);
     printer.done();
   }
-  if (job.status === 'cancelled') throw cancelledError();
+  if (job.status === 'cancelled') throw cancelledError(job);
   if (job.status === 'failed') throw new JobFailedError(job);
   const takes = await Promise.all(job.takeIds.map((takeId) => services.call('takes/get', { id: takeId })));
   return { job, takes };

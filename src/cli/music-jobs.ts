@@ -4,7 +4,7 @@
  * its loop points and tempo, and a song its section markers), and a report of the musical facts.
  */
 import { Option, type Command } from 'commander';
-import type { ParamsOf, Take } from '../shared/contract';
+import type { Job, ParamsOf, Take } from '../shared/contract';
 import { EXPORT_FORMATS } from '../shared/contract';
 import { keyFact, seamSummary, tempoFact } from '../shared/music-words';
 import { CliError } from './errors';
@@ -67,10 +67,8 @@ export async function runMusicJob<M extends JobMethod>(
     try {
       finished = await runJob(services, job.method, job.params, { label: job.label, progress: progressMode(flags.progress), interrupt });
     } catch (error) {
-      if (error instanceof Error && error.name === 'AbortError') {
-        const kept = await keptAfterCancel(services, flags.save);
-        if (kept) throw new CliError(`Cancelled. ${kept}`, 130);
-      }
+      const keptId = error instanceof Error && error.name === 'AbortError' ? (error as { job?: Job }).job?.takeIds[0] : undefined;
+      if (keptId) throw new CliError(`Cancelled. ${await keptAfterCancel(services, keptId, flags.save)}`, 130);
       throw error;
     }
     // A song with section takes: the song is take 0 and is what --out gets; the sections stay in the library.
@@ -94,14 +92,10 @@ export async function runMusicJob<M extends JobMethod>(
 }
 
 /** After a cancel: a song keeps its finished sections as a take; say where it is. */
-async function keptAfterCancel(services: ReturnType<typeof openRunServices>['services'], save: boolean): Promise<string | null> {
-  const jobs = await services.call('jobs/list', {});
-  const last = jobs.at(-1);
-  if (!last?.takeIds.length) return null;
-  const take = await services.call('takes/get', { id: last.takeIds[0] });
-  return save
-    ? `The finished sections are in the library as "${take.title}" (take ${take.id.slice(0, 8)}); nothing was written to --out.`
-    : 'The finished sections were not kept (--no-save); nothing was written to --out.';
+async function keptAfterCancel(services: ReturnType<typeof openRunServices>['services'], takeId: string, save: boolean): Promise<string> {
+  if (!save) return 'The finished sections were not kept (--no-save); nothing was written to --out.';
+  const take = await services.call('takes/get', { id: takeId });
+  return `The finished sections are in the library as "${take.title}" (take ${take.id.slice(0, 8)}); nothing was written to --out.`;
 }
 
 type JobResult = NonNullable<Awaited<ReturnType<typeof runJob>>['job']['result']>;

@@ -2,7 +2,7 @@
  * `continuo song`, `continuo loop` and generate's musical time, run as a user would: through the
  * services, with --out written by the services' export (markers, loop points, tempo).
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { decodeWav } from '../../src/main/audio';
@@ -10,7 +10,7 @@ import { decodeAcid, decodeSmpl, readWavChunks } from '../../src/main/audio/bext
 import { decodeCueMarkers } from '../../src/main/audio/cue-markers';
 import { Library } from '../../src/main/library';
 import { barToFrame, barToSample } from '../../src/shared/musical-time';
-import { parseJson, runCli } from '../helpers/cli';
+import { parseJson, runCli, startCli } from '../helpers/cli';
 import { tempDir } from '../helpers/models';
 
 describe('the CLI: songs, loops, musical time', () => {
@@ -50,6 +50,37 @@ describe('the CLI: songs, loops, musical time', () => {
     const library = Library.open(data);
     try {
       expect(library.getTake(take.takeId).music!.song!.sections).toHaveLength(3);
+    } finally {
+      library.close();
+    }
+  });
+
+  it('song: Ctrl-C during the second section keeps the first as a take and says where', async () => {
+    const plan = join(scratch, 'cancel.json');
+    writeFileSync(
+      plan,
+      JSON.stringify({ title: 'Stopped', tempoBpm: 120, sections: [1, 2, 3].map((n) => ({ name: `Part ${n}`, bars: 16 })) }),
+    );
+    const out = join(scratch, 'stopped.wav');
+    const { child, done } = startCli(['--data-dir', data, 'song', '--plan', plan, '--out', out, '--progress'], {
+      HOME: home,
+      XDG_CONFIG_HOME: join(home, '.config'),
+    });
+    let sent = false;
+    child.stderr!.on('data', (d: Buffer) => {
+      if (!sent && d.toString().includes('section 2/3')) {
+        sent = true;
+        child.kill('SIGINT');
+      }
+    });
+    const result = await done;
+    expect(result.code).toBe(130);
+    const id = /as "Stopped \(1 of 3 sections\)" \(take ([0-9a-f]{8})\); nothing was written to --out/.exec(result.stderr)?.[1];
+    expect(id, result.stderr).toBeDefined();
+    expect(existsSync(out)).toBe(false);
+    const library = Library.open(data);
+    try {
+      expect(library.getTake(library.resolveTakeId(id!)).music!.song!.sections.map((s) => s.name)).toEqual(['Part 1']);
     } finally {
       library.close();
     }

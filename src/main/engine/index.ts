@@ -18,4 +18,12 @@ export { EngineError, CancelledError, isCancelled, throwIfAborted, type EngineEr
 export { DEVICES, type Device, type DeviceChoice } from './providers';
 export { MODEL_VARIANTS, installedVariants, type ModelVariant } from './model-files';
 export { MAX_SEED, randomSeed } from './rng';
-export { generateLongForm, planWindows, WINDOW_FRAMES, STRIDE_FRAMES, type LongFormRequest, type LongFormProgress } from './long-form';
+export {
+  defaultWindowPlan,
+  generateLongForm,
+  planWindows,
+  WINDOW_FRAMES,
+  STRIDE_FRAMES,
+  type LongFormRequest,
+  type LongFormProgress,
+} from './long-form';

@@ -57,6 +57,11 @@ export function planWindows(newFrames: number, contextFrames: number, window: nu
   return { contextFrames: usedContext, windows };
 }
 
+/** The windows generateLongForm makes with its default stride: what a caller needs to place its output. */
+export function defaultWindowPlan(newFrames: number, contextFrames: number, windowFrames: number): WindowPlan {
+  return planWindows(newFrames, contextFrames, windowFrames, Math.min(STRIDE_FRAMES, windowFrames - 1));
+}
+
 const tail = (codes: Codes, frames: number): Codes => codes.map((row) => row.slice(row.length - frames));
 
 export async function generateLongForm(

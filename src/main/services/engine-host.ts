@@ -78,6 +78,11 @@ export interface EngineHost {
   shutdown(): Promise<void>;
 }
 
+/** The model's generation window in codec frames (30 s for MusicGen). */
+export function windowFramesOf(info: EngineInfo): number {
+  return Math.round((info.windowSeconds * info.sampleRate) / info.hopLength);
+}
+
 export function describeEngine(engine: MusicgenEngine, model: InstalledModel, canEncode: boolean): EngineInfo {
   const { spec } = engine;
   return {

@@ -10,12 +10,13 @@ import { framesToSeconds, secondsToFrames } from '../../shared/units';
 import { join } from 'node:path';
 import { onnxFile, type ModelVariant } from '../engine/model-files';
 import { resample, toChannels, trim } from '../audio';
-import { STRIDE_FRAMES, planWindows, throwIfAborted, type AudioChunk, type Codes, type LongFormProgress } from '../engine';
+import { defaultWindowPlan, throwIfAborted, type AudioChunk, type Codes, type LongFormProgress } from '../engine';
 import type { Library, NewTake } from '../library';
-import type { EngineHost, EngineInfo, HostResult } from './engine-host';
+import { windowFramesOf, type EngineHost, type EngineInfo, type HostResult } from './engine-host';
 import { jobResult } from './job-result';
 import { saveTakes, type JobResult } from './keep-takes';
-import { lengthInFrames, measuredTakeMusic, modelPrompt } from './music';
+import { promptWithMusic } from '../../shared/musical-time';
+import { lengthInFrames, measuredTakeMusic } from './music';
 
 type GenerateParams = z.output<typeof GenerateParamsSchema>;
 type ContinueParams = z.output<typeof ContinueParamsSchema>;
@@ -74,7 +75,7 @@ export async function runGenerate(
   const length = lengthInFrames(params, params, info);
   const result = await deps.host.generate(
     {
-      prompts: [modelPrompt(params.prompt, params)],
+      prompts: [promptWithMusic(params.prompt, params)],
       variations: params.variations,
       newFrames: length.frames,
       guidanceScale: params.guidanceScale,
@@ -153,12 +154,11 @@ export async function runContinue(
   // An extended take's audio starts with the parent's beginning: the preview is placed after it.
   const length = lengthInFrames(params, requested, info);
   const newFrames = length.frames;
-  const windowFrames = Math.round((info.windowSeconds * info.sampleRate) / info.hopLength);
-  const usedContext = planWindows(newFrames, context[0].length, windowFrames, Math.min(STRIDE_FRAMES, windowFrames - 1)).contextFrames;
+  const usedContext = defaultWindowPlan(newFrames, context[0].length, windowFramesOf(info)).contextFrames;
   const offsetFrames = prefix && prefix[0].length > 0 ? prefix[0].length + context[0].length - usedContext : 0;
   const result = await deps.host.generate(
     {
-      prompts: [modelPrompt(prompt, requested)],
+      prompts: [promptWithMusic(prompt, requested)],
       variations: params.variations,
       newFrames,
       guidanceScale: params.guidanceScale,

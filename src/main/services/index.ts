@@ -256,7 +256,7 @@ export function createServices(options: ServicesOptions): Services {
     },
     'jobs/reroll': (params) => {
       const parent = library.getTake(params.takeId);
-      const song = rerollTarget(parent, params.section, params.mode);
+      const song = rerollTarget(parent, params);
       const section = song.sections[params.section] ?? song.plan[params.section];
       const job = queue.enqueue(
         {
@@ -266,7 +266,7 @@ export function createServices(options: ServicesOptions): Services {
           variations: 1,
           parentId: parent.id,
           song: {
-            plan: song.plan.map((s, i) => (i === params.section && params.prompt !== undefined ? { ...s, prompt: params.prompt } : s)),
+            plan: song.plan,
             first: params.section,
           },
         },

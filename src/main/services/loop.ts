@@ -6,12 +6,12 @@
  */
 import type { z } from 'zod';
 import type { LoopParamsSchema, Progress } from '../../shared/contract';
-import { barToFrame, barToSample, secondsPerBar, type MusicalTime } from '../../shared/musical-time';
+import { barToFrame, barToSample, promptWithMusic, secondsPerBar, type MusicalTime } from '../../shared/musical-time';
 import { chooseLoop, crossfadeLoop } from '../audio/analysis';
 import { throwIfAborted } from '../engine';
 import { loadEngineFor, toProgress, type GenerationDeps } from './generation';
 import { jobResult } from './job-result';
-import { measuredTakeMusic, modelPrompt } from './music';
+import { measuredTakeMusic } from './music';
 
 type LoopParams = z.output<typeof LoopParamsSchema>;
 
@@ -33,7 +33,7 @@ export async function runLoop(
   const generatedBars = params.bars + SPARE_BARS;
   const result = await deps.host.generate(
     {
-      prompts: [modelPrompt(params.prompt, requested)],
+      prompts: [promptWithMusic(params.prompt, requested)],
       variations: params.variations,
       newFrames: barToFrame(generatedBars, time, info),
       guidanceScale: params.guidanceScale,

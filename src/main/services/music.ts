@@ -4,7 +4,7 @@
  * came out measures (tempo and key), stored beside the request on the take.
  */
 import type { TakeMusic } from '../../shared/contract';
-import { barToFrame, promptWithMusic, type TimeSignature } from '../../shared/musical-time';
+import { barToFrame, type TimeSignature } from '../../shared/musical-time';
 import { secondsToFrames, type CodecTiming } from '../../shared/units';
 import { estimateKey, estimateTempo } from '../audio/analysis';
 import type { AudioData } from '../audio';
@@ -20,16 +20,12 @@ export function takeMusic(requested: RequestedMusic): TakeMusic {
   return {
     tempoBpm: requested.tempoBpm ?? null,
     key: requested.key ?? null,
-    timeSignature: requested.tempoBpm ? (requested.timeSignature ?? '4/4') : (requested.timeSignature ?? null),
+    // With a tempo, bars have a length: 4/4 unless said otherwise.
+    timeSignature: requested.timeSignature ?? (requested.tempoBpm ? '4/4' : null),
     estimated: null,
     song: null,
     loop: null,
   };
-}
-
-/** The prompt the model sees: the musician's words with the key and tempo added in MusicGen's words. */
-export function modelPrompt(prompt: string, requested: RequestedMusic): string {
-  return promptWithMusic(prompt, requested);
 }
 
 /** New frames for a length in bars (exact on the bar grid) or else in seconds. */

@@ -6,8 +6,8 @@
  * inside a section keeps the sections already finished.
  */
 import type { Progress, SectionPlan } from '../../shared/contract';
-import { isCancelled, planWindows, STRIDE_FRAMES, throwIfAborted, type Codes } from '../engine';
-import type { EngineHost, EngineInfo, HostResult } from './engine-host';
+import { defaultWindowPlan, isCancelled, throwIfAborted, type Codes } from '../engine';
+import { windowFramesOf, type EngineHost, type EngineInfo, type HostResult } from './engine-host';
 import { previewHook, type Preview } from './generation';
 
 /** Section i of a song seeded `seed` uses `seed + i × SECTION_SEED_STEP` (stored with the section). */
@@ -55,17 +55,12 @@ export interface SectionsResult {
 
 const tail = (codes: Codes, frames: number): Codes => codes.map((row) => row.slice(Math.max(0, row.length - frames)));
 
-export function windowFramesOf(info: EngineInfo): number {
-  return Math.round((info.windowSeconds * info.sampleRate) / info.hopLength);
-}
-
 /** Decoder steps of each section, for an overall progress and ETA that do not jump between sections. */
 function sectionSteps(info: EngineInfo, sections: SectionJob[], overhang: number): number[] {
   const window = windowFramesOf(info);
-  const stride = Math.min(STRIDE_FRAMES, window - 1);
   return sections.map((s, i) => {
     const frames = s.endFrame - s.startFrame + (i === sections.length - 1 ? overhang : 0);
-    const plan = planWindows(frames, Math.min(s.startFrame, window), window, stride);
+    const plan = defaultWindowPlan(frames, Math.min(s.startFrame, window), window);
     return plan.windows.reduce((sum, w) => sum + w.frames + info.codebooks - 1, 0);
   });
 }
@@ -94,7 +89,7 @@ export async function generateSections(run: SectionRun, prefix: Codes, sections:
     const frames = section.endFrame - section.startFrame + (last ? overhangWanted : 0);
     const context = codes[0].length > 0 ? tail(codes, window) : undefined;
     // The engine streams from the start of the context it keeps: place its chunks in the song.
-    const usedContext = context ? planWindows(frames, context[0].length, window, Math.min(STRIDE_FRAMES, window - 1)).contextFrames : 0;
+    const usedContext = context ? defaultWindowPlan(frames, context[0].length, window).contextFrames : 0;
     const onAudio = previewHook(run.signal, run.preview, (codes[0].length - usedContext) * info.hopLength);
     try {
       throwIfAborted(run.signal);

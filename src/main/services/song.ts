@@ -18,14 +18,14 @@ import {
   type Take,
   type TakeMusic,
 } from '../../shared/contract';
-import { barSpans, type MusicalTime, type TimeSignature } from '../../shared/musical-time';
+import { barSpans, promptWithMusic, type MusicalTime, type TimeSignature } from '../../shared/musical-time';
 import { framesToSamples, framesToSeconds } from '../../shared/units';
 import { crossfade, type AudioData } from '../audio';
 import { scoreSeam } from '../audio/analysis';
 import { randomSeed, type Codes } from '../engine';
 import type { EngineInfo } from './engine-host';
 import { loadEngineFor, type GenerationDeps, type Preview } from './generation';
-import { measuredTakeMusic, modelPrompt } from './music';
+import { measuredTakeMusic } from './music';
 import { jobResult, mergeHostResults } from './job-result';
 import { generateSections, sectionSeed, type SectionJob, type SectionRun, type SectionsResult } from './song-sections';
 
@@ -46,7 +46,7 @@ interface SongShape {
 
 function sectionPrompt(song: SongShape, section: SectionPlan): string {
   const words = [song.prompt.trim(), section.prompt.trim()].filter(Boolean).join(', ');
-  return modelPrompt(words, { tempoBpm: song.tempoBpm, key: song.key });
+  return promptWithMusic(words, { tempoBpm: song.tempoBpm, key: song.key });
 }
 
 /** Every section of the plan on the song's frame grid, seeded from the song's seed (or as stored). */
@@ -258,8 +258,14 @@ function songOf(take: Take): SongShape & { sections: SongSection[] } {
   };
 }
 
-/** The song and section a re-roll names, refused before it is queued when there is none. */
-export function rerollTarget(parent: Take, section: number, mode: RerollParams['mode']): SongShape & { sections: SongSection[] } {
+/**
+ * The song a re-roll remakes, its plan with the re-rolled section's new prompt addition if one was
+ * given; refused before it is queued when the section is not one to re-roll.
+ */
+export function rerollTarget(
+  parent: Take,
+  { section, mode, prompt }: Pick<RerollParams, 'section' | 'mode' | 'prompt'>,
+): SongShape & { sections: SongSection[] } {
   const song = songOf(parent);
   // The section after the last one made (a cancelled song) can be made as a branch: that finishes the song.
   const finishes = section === song.sections.length && section < song.plan.length;
@@ -275,6 +281,7 @@ export function rerollTarget(parent: Take, section: number, mode: RerollParams['
       `This song has ${song.sections.length} section${song.sections.length === 1 ? '' : 's'}; there is no section ${section + 1} to re-roll.`,
     );
   }
+  if (prompt !== undefined) song.plan = song.plan.map((s, i) => (i === section ? { ...s, prompt } : s));
   return song;
 }
 
@@ -286,7 +293,7 @@ export async function runReroll(
   preview?: Preview,
 ): Promise<string[]> {
   const parent = deps.library.getTake(params.takeId);
-  const song = rerollTarget(parent, params.section, params.mode);
+  const song = rerollTarget(parent, params);
   const index = params.section;
   // Finishing a cancelled song: the missing sections are made as the song would have made them.
   const finishing = index === song.sections.length;
@@ -299,7 +306,6 @@ export async function runReroll(
       `The song's codes are not usable with ${info.modelId}: switch to ${parent.modelId} to re-roll it.`,
     );
   }
-  if (params.prompt !== undefined) song.plan = song.plan.map((s, i) => (i === index ? { ...s, prompt: params.prompt! } : s));
   const made = song.sections;
   // Planned sections the song never reached (it was cancelled) are seeded as the song would have seeded them.
   const seeds = song.plan.map((_, i) => made[i]?.seed ?? sectionSeed(parent.seed, i));
