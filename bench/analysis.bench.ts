@@ -6,20 +6,12 @@
  *   --runs N   repetitions (default 3)
  */
 import { chooseLoop, estimateKey, estimateTempo, scoreSeam } from '../src/main/audio/analysis';
-import { add, chords, drums } from '../test/audio/analysis/music';
-import { audio } from '../test/audio/signals';
+import { threeMinuteTake } from '../test/audio/analysis/music';
+import { median, option } from './bench-setup';
 
-const args = process.argv.slice(2);
-const runs = Number(args.includes('--runs') ? args[args.indexOf('--runs') + 1] : 3);
+const runs = Number(option('--runs') ?? 3);
 const rate = 32000;
-const bar = [
-  [57, 60, 64],
-  [50, 53, 57],
-  [52, 56, 59],
-  [57, 60, 64],
-];
-const music = add(chords(Array.from({ length: 23 }, () => bar).flat(), 2, rate), drums({ bpm: 120, seconds: 184, sampleRate: rate }));
-const take = audio(rate, music.subarray(0, 180 * rate), music.subarray(7, 180 * rate + 7));
+const take = threeMinuteTake(rate);
 const barSamples = Array.from({ length: 91 }, (_, b) => b * 2 * rate);
 
 const time = (fn: () => unknown) => {
@@ -27,7 +19,6 @@ const time = (fn: () => unknown) => {
   fn();
   return Math.round(performance.now() - started);
 };
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
 const results = Array.from({ length: runs }, () => {
   const result = {

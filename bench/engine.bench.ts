@@ -13,17 +13,13 @@
 import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { generateTestModel } from '../models/generator';
 import { resolveSessionFile, type ModelVariant } from '../src/main/engine/model-files';
+import { CACHE, ensureModel, flag, option, ROOT } from './bench-setup';
 import type { MeasureResult, Scenario, ScenarioResult } from './measure';
 
-const ROOT = join(import.meta.dirname, '..');
-const CACHE = join(ROOT, '.cache', 'bench-models');
-const args = process.argv.slice(2);
-const option = (name: string) => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
-const presets = option('--models')?.split(',') ?? (args.includes('--quick') ? ['tiny'] : ['tiny', 'small']);
+const presets = option('--models')?.split(',') ?? (flag('--quick') ? ['tiny'] : ['tiny', 'small']);
 const variants = (option('--variants')?.split(',') ?? ['fp32', 'q8', 'fp16']) as ('fp32' | 'q8' | 'fp16')[];
-const withTorch = !args.includes('--no-torch');
+const withTorch = !flag('--no-torch');
 
 const ALL_SCENARIOS: Record<string, Scenario> = {
   '10s': { name: '10s', maxNewTokens: 500 + 3, variations: 1 },
@@ -38,15 +34,6 @@ interface Configuration {
   dir: string;
   variant: 'fp32' | 'q8' | 'fp16';
   exporter: 'generator' | 'torch';
-}
-
-function ensureModel(preset: string, variant: Configuration['variant']): string {
-  const dir = join(CACHE, `${preset}-${variant}`);
-  if (!existsSync(join(dir, 'config.json'))) {
-    process.stderr.write(`generating the ${preset} ${variant} test model in ${dir}…\n`);
-    generateTestModel(dir, { preset, variants: [variant] });
-  }
-  return dir;
 }
 
 /** The preset's fp32 folder with its decoder replaced by one torch.onnx.export wrote (models/torch-export). */
@@ -201,7 +188,7 @@ for (const [label, m] of Object.entries(
   );
 }
 const RESULTS = join(ROOT, 'bench', 'results.json');
-if (args.includes('--merge') && existsSync(RESULTS)) {
+if (flag('--merge') && existsSync(RESULTS)) {
   const earlier = JSON.parse(readFileSync(RESULTS, 'utf8')) as { models?: Record<string, unknown> };
   results.models = { ...earlier.models, ...(results.models as Record<string, unknown>) };
 }

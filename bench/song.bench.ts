@@ -11,27 +11,13 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { generateTestModel } from '../models/generator';
+import { ensureModel, median, option, ROOT } from './bench-setup';
 import { createServices, type Services } from '../src/main/services';
 import type { Job } from '../src/shared/contract';
 
-const ROOT = join(import.meta.dirname, '..');
-const CACHE = join(ROOT, '.cache', 'bench-models');
-const args = process.argv.slice(2);
-const option = (name: string) => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
 const presets = option('--models')?.split(',') ?? ['tiny'];
 const sections = Number(option('--sections') ?? 4);
 const runs = Number(option('--runs') ?? 1);
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
-
-function ensureModel(preset: string): string {
-  const dir = join(CACHE, `${preset}-fp32`);
-  if (!existsSync(join(dir, 'config.json'))) {
-    process.stderr.write(`generating the ${preset} fp32 test model in ${dir}…\n`);
-    generateTestModel(dir, { preset, variants: ['fp32'] });
-  }
-  return dir;
-}
 
 async function timed(services: Services, run: () => Promise<Job>): Promise<{ ms: number; job: Job }> {
   const started = performance.now();

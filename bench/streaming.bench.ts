@@ -8,29 +8,14 @@
  *   --seconds N    audio per take (default 10)
  *   --runs N       alternating pairs (default 3; the medians are reported)
  */
-import { existsSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { generateTestModel } from '../models/generator';
+import { ensureModel, median, option } from './bench-setup';
 import { MusicgenEngine, STREAM_DEFAULTS, type GenerateRequest } from '../src/main/engine';
 
-const ROOT = join(import.meta.dirname, '..');
-const CACHE = join(ROOT, '.cache', 'bench-models');
-const args = process.argv.slice(2);
-const option = (name: string) => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
 const presets = option('--models')?.split(',') ?? ['tiny'];
 const seconds = Number(option('--seconds') ?? 10);
 const runs = Number(option('--runs') ?? 3);
-
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
-
-function ensureModel(preset: string): string {
-  const dir = join(CACHE, `${preset}-fp32`);
-  if (!existsSync(join(dir, 'config.json'))) {
-    process.stderr.write(`generating the ${preset} fp32 test model in ${dir}…\n`);
-    generateTestModel(dir, { preset, variants: ['fp32'] });
-  }
-  return dir;
-}
 
 interface PresetResult {
   preset: string;

@@ -1,4 +1,5 @@
-import { noise } from '../signals';
+import type { AudioData } from '../../../src/main/audio';
+import { audio, noise } from '../signals';
 
 /** Synthetic music for the analysis tests: drums, chords and notes, deterministic so failures reproduce. */
 
@@ -76,4 +77,19 @@ export function concat(...parts: Float32Array[]): Float32Array {
   const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
   parts.reduce((offset, p) => (out.set(p, offset), offset + p.length), 0);
   return out;
+}
+
+/**
+ * Three minutes of stereo 32 kHz music at 120 bpm in A minor (Am–Dm–E–Am, a bar each, over drums),
+ * the right channel 7 samples late: what a long take looks like to the analysis.
+ */
+export function threeMinuteTake(rate = 32000): AudioData {
+  const bar = [
+    [57, 60, 64],
+    [50, 53, 57],
+    [52, 56, 59],
+    [57, 60, 64],
+  ];
+  const music = add(chords(Array.from({ length: 23 }, () => bar).flat(), 2, rate), drums({ bpm: 120, seconds: 184, sampleRate: rate }));
+  return audio(rate, music.subarray(0, 180 * rate), music.subarray(7, 180 * rate + 7));
 }
