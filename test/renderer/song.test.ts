@@ -6,7 +6,6 @@ import {
   blockLayout,
   draftSection,
   duplicateSection,
-  jobSections,
   moveSection,
   planSeconds,
   removeSection,
@@ -122,20 +121,6 @@ describe('song progress', () => {
     const inPlace = sectionProgress(bars, job('running', { step: 50, total: 100, section: 2, sections: 2 }), 1);
     expect(inPlace.map((s) => s.state)).toEqual(['done', 'running', 'done']);
     expect(inPlace[1].fraction).toBeCloseTo(0.5);
-  });
-
-  it('draws the plan it knows, or numbered blocks for a song from another window', () => {
-    const known = [
-      { name: 'A', bars: 4 },
-      { name: 'B', bars: 8 },
-    ];
-    expect(jobSections(known, job('running', { sections: 2 }))).toEqual(known);
-    expect(jobSections(known, job('running', { sections: 1 }))).toEqual(known);
-    expect(jobSections(undefined, job('running', { sections: 2 }))).toEqual([
-      { name: 'Section 1', bars: 1 },
-      { name: 'Section 2', bars: 1 },
-    ]);
-    expect(jobSections(undefined, job('queued', null))).toEqual([]);
   });
 
   it('formats the time left in words', () => {

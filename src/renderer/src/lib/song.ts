@@ -164,18 +164,3 @@ export function sectionProgress(bars: readonly number[], job: Pick<Job, 'status'
 // ---- seams -------------------------------------------------------------------------------------
 
 export { seamGrade, seamSummary, type SeamGrade } from '../../../shared/music-words';
-
-/**
- * The sections to draw for a song job: its plan when this window knows it (a re-roll reports fewer
- * sections than its plan when it keeps what follows), else as many equal, numbered blocks as the
- * job reports.
- */
-export function jobSections(
-  plan: readonly { name: string; bars: number }[] | undefined,
-  job: Pick<Job, 'progress'>,
-): { name: string; bars: number }[] {
-  const count = job.progress?.sections;
-  if (plan && (count === undefined || count <= plan.length)) return [...plan];
-  if (count) return Array.from({ length: count }, (_, i) => ({ name: `Section ${i + 1}`, bars: 1 }));
-  return plan ? [...plan] : [];
-}
