@@ -100,7 +100,8 @@ export function printReport(report: RunReport, json: boolean | undefined): void 
   process.stdout.write(`Model ${report.model.id} (${first.variant}) on ${first.deviceReason}${decoder}\n`);
   for (const take of takes) {
     const channels = spec.channels === 2 ? 'stereo' : 'mono';
-    const where = [take.out && `wrote ${take.out}`, take.takeId && `saved as take ${take.takeId}`].filter(Boolean).join(', ') || 'not kept';
+    const where =
+      [take.out && `wrote ${take.out}`, take.takeId && `saved as take ${take.takeId.slice(0, 8)}`].filter(Boolean).join(', ') || 'not kept';
     process.stdout.write(`${take.seconds} s, ${spec.sampleRate / 1000} kHz ${channels}, seed ${take.seed}: ${where}\n`);
   }
 }

@@ -157,6 +157,10 @@ describe('the CLI: songs, loops, musical time', () => {
     );
     expect(next.frames - next.contextFrames).toBe(barToFrame(2, { tempoBpm: 90, timeSignature: '4/4' }, codec));
     expect(next.music).toMatchObject({ tempoBpm: 90, key: 'F# minor' });
+    // The human report names the take as the library lists it: its first 8 characters.
+    expect((await cli(['generate', '--prompt', 'x', '--seconds', '1', '--out', join(scratch, 'i.wav')])).stdout).toMatch(
+      /saved as take [0-9a-f]{8}\n/,
+    );
     const refused = await cli(['generate', '--prompt', 'x', '--bars', '3', '--out', join(scratch, 'h.wav')]);
     expect(refused.stderr).toMatch(/--bars needs a tempo/);
     expect((await cli(['generate', '--prompt', 'x', '--key', 'H', '--out', join(scratch, 'h.wav')])).stderr).toMatch(/expected a key/);
